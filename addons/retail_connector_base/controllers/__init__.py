@@ -1,0 +1,2 @@
+from . import health
+from . import intake

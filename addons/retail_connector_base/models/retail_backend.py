@@ -1,0 +1,225 @@
+from odoo import api, fields, models
+
+HEALTH_PREFIX = "retail_connector_base.health_"
+
+
+class RetailBackend(models.Model):
+    """One row per connector backend, whatever its type: the dashboard cards.
+
+    Rows are kept in step by ``retail.backend.mixin``; the counters are read
+    from the concrete backend so there is one place that computes them.
+    """
+
+    _name = "retail.backend"
+    _description = "Retail Integration Backend"
+    _order = "sequence, name, id"
+
+    name = fields.Char(required=True, readonly=True)
+    sequence = fields.Integer(readonly=True)
+    active = fields.Boolean(default=True, readonly=True)
+    res_model = fields.Char(string="Backend Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(
+        string="Backend", model_field="res_model", required=True, readonly=True
+    )
+    model_description = fields.Char(
+        string="Connector", compute="_compute_model_description"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("paused", "Paused"),
+            ("error", "Error"),
+        ],
+        readonly=True,
+    )
+    event_count_24h = fields.Integer(
+        string="Events (24 h)", compute="_compute_counters"
+    )
+    event_failed_count = fields.Integer(
+        string="Failed events", compute="_compute_counters"
+    )
+    exception_open_count = fields.Integer(
+        string="Open exceptions", compute="_compute_counters"
+    )
+    oldest_pending_age = fields.Integer(
+        string="Oldest pending (min)", compute="_compute_counters"
+    )
+    circuit_state = fields.Selection(
+        [("closed", "Closed"), ("open", "Open"), ("half_open", "Probing")],
+        compute="_compute_counters",
+    )
+    health = fields.Selection(
+        [("ok", "Healthy"), ("warning", "Needs attention"), ("danger", "Failing")],
+        compute="_compute_counters",
+    )
+
+    _backend_unique = models.Constraint(
+        "UNIQUE (res_model, res_id)", "A backend is listed once."
+    )
+
+    @api.depends("res_model")
+    def _compute_model_description(self):
+        for card in self:
+            card.model_description = (
+                self.env["ir.model"]._get(card.res_model).name if card.res_model else ""
+            )
+
+    def _backends(self):
+        """Group cards by backend model: {model_name: backend recordset}."""
+        by_model = {}
+        for card in self:
+            by_model.setdefault(card.res_model, []).append(card.res_id)
+        return {
+            model: self.env[model].with_context(active_test=False).browse(ids).exists()
+            for model, ids in by_model.items()
+            if model in self.env
+        }
+
+    def _compute_counters(self):
+        backends = {}
+        for model, records in self._backends().items():
+            for backend in records:
+                backends[(model, backend.id)] = backend
+        for card in self:
+            backend = backends.get((card.res_model, card.res_id))
+            if not backend:
+                card.update(
+                    event_count_24h=0,
+                    event_failed_count=0,
+                    exception_open_count=0,
+                    oldest_pending_age=0,
+                    circuit_state="closed",
+                    health="ok",
+                )
+                continue
+            card.event_count_24h = backend.event_count_24h
+            card.event_failed_count = backend.event_failed_count
+            card.exception_open_count = backend.exception_open_count
+            card.oldest_pending_age = backend.oldest_pending_age
+            card.circuit_state = backend.circuit_state
+            if card.state == "error" or card.circuit_state == "open":
+                card.health = "danger"
+            elif card.event_failed_count or card.exception_open_count:
+                card.health = "warning"
+            else:
+                card.health = "ok"
+
+    @api.model
+    def _sync_from(self, backends):
+        existing = {
+            card.res_id: card
+            for card in self.with_context(active_test=False).search(
+                [("res_model", "=", backends._name), ("res_id", "in", backends.ids)]
+            )
+        }
+        to_create = []
+        for backend in backends:
+            vals = {
+                "name": backend.name,
+                "sequence": backend.sequence,
+                "active": backend.active,
+                "company_id": backend.company_id.id,
+                "state": backend.state,
+            }
+            card = existing.get(backend.id)
+            if card:
+                card.write(vals)
+            else:
+                to_create.append(
+                    dict(vals, res_model=backends._name, res_id=backend.id)
+                )
+        if to_create:
+            self.create(to_create)
+
+    @api.model
+    def _drop_for(self, backends):
+        self.with_context(active_test=False).search(
+            [("res_model", "=", backends._name), ("res_id", "in", backends.ids)]
+        ).unlink()
+
+    def _open(self, method):
+        self.ensure_one()
+        backend = self.env[self.res_model].browse(self.res_id)
+        return getattr(backend, method)()
+
+    def action_open_backend(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+        }
+
+    def action_open_events(self):
+        return self._open("action_open_events")
+
+    def action_open_failed_events(self):
+        return self._open("action_open_failed_events")
+
+    def action_open_exceptions(self):
+        return self._open("action_open_exceptions")
+
+    # ------------------------------------------------------------------
+    # health
+    # ------------------------------------------------------------------
+    @api.model
+    def _health_thresholds(self):
+        get = self.env["ir.config_parameter"].sudo().get_param
+        return {
+            "failed_jobs": int(get(f"{HEALTH_PREFIX}max_failed_jobs", 0)),
+            "pending_minutes": int(get(f"{HEALTH_PREFIX}max_pending_minutes", 15)),
+            "open_exceptions": int(get(f"{HEALTH_PREFIX}max_open_exceptions", 50)),
+        }
+
+    @api.model
+    def _health_report(self):
+        """Counts only (no names, no payloads): safe for a public probe."""
+        limits = self._health_thresholds()
+        job_counts = dict(
+            self.env["queue.job"]
+            .sudo()
+            ._read_group([("channel", "=like", "root.retail%")], ["state"], ["__count"])
+        )
+        jobs = {
+            "pending": sum(
+                job_counts.get(state, 0)
+                for state in ("wait_dependencies", "pending", "enqueued", "started")
+            ),
+            "failed": job_counts.get("failed", 0),
+        }
+        problems = []
+        if jobs["failed"] > limits["failed_jobs"]:
+            problems.append("failed_jobs")
+        backends = []
+        for card in self.sudo().search([("active", "=", True)]):
+            entry = {
+                "id": card.id,
+                "type": card.res_model,
+                "state": card.state,
+                "events_24h": card.event_count_24h,
+                "failed_events": card.event_failed_count,
+                "oldest_pending_minutes": card.oldest_pending_age,
+                "open_exceptions": card.exception_open_count,
+                "circuit": card.circuit_state,
+            }
+            backends.append(entry)
+            key = f"{card.res_model}:{card.id}"
+            if card.state == "error":
+                problems.append(f"backend_error:{key}")
+            if card.circuit_state == "open":
+                problems.append(f"circuit_open:{key}")
+            if card.oldest_pending_age > limits["pending_minutes"]:
+                problems.append(f"pending_too_old:{key}")
+            if card.exception_open_count > limits["open_exceptions"]:
+                problems.append(f"open_exceptions:{key}")
+        return {
+            "status": "degraded" if problems else "ok",
+            "checked_at": fields.Datetime.now().isoformat(),
+            "jobs": jobs,
+            "backends": backends,
+            "problems": problems,
+            "thresholds": limits,
+        }

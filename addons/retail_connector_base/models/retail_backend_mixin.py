@@ -1,0 +1,364 @@
+import logging
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..services import errors
+from ..services.circuit_breaker import CircuitBreaker, PgCircuit
+from ..services.token_bucket import PgTokenBucket
+
+_logger = logging.getLogger(__name__)
+
+MANAGER_GROUP = "retail_connector_base.group_retail_manager"
+
+
+class RetailBackendMixin(models.AbstractModel):
+    """What every connector backend has: state, ownership, limits, health.
+
+    A concrete backend (``shopify.backend``, ``retail.pos.store`` ...) inherits
+    this mixin, declares its credentials with ``groups=MANAGER_GROUP`` and
+    implements :meth:`_retail_test_connection` and
+    :meth:`_retail_process_event`.
+    """
+
+    _name = "retail.backend.mixin"
+    _description = "Retail Connector Backend"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    # the job channel created for this kind of backend, e.g. "root.retail.shopify"
+    _retail_channel_xmlid = "retail_connector_base.channel_retail"
+    # short name of the connector, stored on events and exceptions
+    _retail_source = "generic"
+
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one(
+        "res.company",
+        required=True,
+        default=lambda self: self.env.company,
+        tracking=True,
+        index=True,
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("paused", "Paused"),
+            ("error", "Error"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        help="Only active backends accept deliveries and run jobs. "
+        "Paused backends answer 503 to deliveries so the sender retries later.",
+    )
+    state_message = fields.Char(
+        readonly=True, help="Why the backend is in error or paused."
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        default=lambda self: self.env.user,
+        tracking=True,
+        help="Receives an activity for every new sync exception.",
+    )
+    job_channel_id = fields.Many2one(
+        "queue.job.channel",
+        string="Job Channel",
+        default=lambda self: self._default_job_channel(),
+        tracking=True,
+        help="Queue channel the jobs of this backend run in; its capacity is "
+        "set in the Odoo configuration (queue_job channels).",
+    )
+    # outbound limits
+    rate_limit_capacity = fields.Integer(
+        string="Burst (requests)",
+        default=40,
+        tracking=True,
+        help="Requests that may be sent at once before throttling.",
+    )
+    rate_limit_per_second = fields.Float(
+        string="Sustained rate (requests/s)",
+        default=2.0,
+        tracking=True,
+    )
+    circuit_threshold = fields.Integer(
+        string="Circuit breaker threshold",
+        default=5,
+        tracking=True,
+        help="Consecutive transient failures after which calls stop and jobs "
+        "are postponed until a probe succeeds.",
+    )
+    circuit_cooldown = fields.Integer(
+        string="Circuit breaker cooldown (s)", default=60, tracking=True
+    )
+    # inbound limits
+    inbound_rate_limit = fields.Integer(
+        string="Inbound limit (deliveries/min)",
+        default=600,
+        tracking=True,
+        help="Deliveries accepted per minute before answering 429.",
+    )
+    inbound_max_bytes = fields.Integer(
+        string="Max delivery size (bytes)",
+        default=1024 * 1024,
+        tracking=True,
+    )
+    # dashboard counters
+    event_count_24h = fields.Integer(compute="_compute_retail_counters")
+    event_failed_count = fields.Integer(compute="_compute_retail_counters")
+    exception_open_count = fields.Integer(compute="_compute_retail_counters")
+    oldest_pending_age = fields.Integer(
+        string="Oldest pending (min)", compute="_compute_retail_counters"
+    )
+    circuit_state = fields.Selection(
+        [("closed", "Closed"), ("open", "Open"), ("half_open", "Probing")],
+        compute="_compute_circuit_state",
+    )
+
+    _rate_limit_positive = models.Constraint(
+        "CHECK (rate_limit_capacity > 0 AND rate_limit_per_second > 0 "
+        "AND circuit_threshold > 0 AND circuit_cooldown >= 0 "
+        "AND inbound_rate_limit > 0 AND inbound_max_bytes > 0)",
+        "Rate limits, sizes and circuit breaker settings must be positive.",
+    )
+
+    @api.model
+    def _default_job_channel(self):
+        return self.env.ref(self._retail_channel_xmlid, raise_if_not_found=False)
+
+    # ------------------------------------------------------------------
+    # counters
+    # ------------------------------------------------------------------
+    def _retail_domain(self):
+        return [("backend_model", "=", self._name), ("backend_id", "in", self.ids)]
+
+    def _compute_retail_counters(self):
+        Event = self.env["retail.event"].sudo()
+        Exc = self.env["retail.sync.exception"].sudo()
+        since = fields.Datetime.now() - timedelta(hours=24)
+        base = self._retail_domain()
+        recent = dict(
+            Event._read_group(
+                base + [("received_at", ">=", since)], ["backend_id"], ["__count"]
+            )
+        )
+        failed = dict(
+            Event._read_group(
+                base + [("state", "=", "failed")], ["backend_id"], ["__count"]
+            )
+        )
+        pending = dict(
+            Event._read_group(
+                base + [("state", "in", ("received", "queued", "processing"))],
+                ["backend_id"],
+                ["received_at:min"],
+            )
+        )
+        open_exc = dict(
+            Exc._read_group(
+                base + [("state", "=", "open")], ["backend_id"], ["__count"]
+            )
+        )
+        now = fields.Datetime.now()
+        for backend in self:
+            backend.event_count_24h = recent.get(backend.id, 0)
+            backend.event_failed_count = failed.get(backend.id, 0)
+            backend.exception_open_count = open_exc.get(backend.id, 0)
+            oldest = pending.get(backend.id)
+            backend.oldest_pending_age = (
+                int((now - oldest).total_seconds() // 60) if oldest else 0
+            )
+
+    def _compute_circuit_state(self):
+        keys = {backend: f"circuit:{backend._name}:{backend.id}" for backend in self}
+        self.env.cr.execute(
+            "SELECT key, state FROM retail_circuit WHERE key IN %s",
+            (tuple(keys.values()) or ("",),),
+        )
+        states = dict(self.env.cr.fetchall())
+        for backend, key in keys.items():
+            backend.circuit_state = states.get(key) or "closed"
+
+    # ------------------------------------------------------------------
+    # shared helpers for connectors
+    # ------------------------------------------------------------------
+    def _retail_key(self):
+        self.ensure_one()
+        return f"{self._name}:{self.id}"
+
+    def _retail_cursor_factory(self):
+        # a short transaction of its own: the state survives a job rollback
+        return self.env.registry.cursor
+
+    def _retail_rate_limiter(self):
+        self.ensure_one()
+        return PgTokenBucket(
+            self._retail_cursor_factory(),
+            f"out:{self._retail_key()}",
+            capacity=self.rate_limit_capacity,
+            refill_per_second=self.rate_limit_per_second,
+        )
+
+    def _retail_inbound_limiter(self):
+        self.ensure_one()
+        per_minute = self.inbound_rate_limit
+        return PgTokenBucket(
+            self._retail_cursor_factory(),
+            f"in:{self._retail_key()}",
+            capacity=per_minute,
+            refill_per_second=per_minute / 60.0,
+        )
+
+    def _retail_circuit(self):
+        self.ensure_one()
+        return PgCircuit(
+            self._retail_cursor_factory(),
+            f"circuit:{self._retail_key()}",  # read back in _compute_circuit_state
+            CircuitBreaker(
+                threshold=self.circuit_threshold, cooldown=float(self.circuit_cooldown)
+            ),
+        )
+
+    def _retail_secrets(self):
+        """Values that must never appear in logs or errors (override)."""
+        return []
+
+    def _retail_job_options(self, **kwargs):
+        self.ensure_one()
+        options = {
+            "channel": self.job_channel_id.complete_name
+            if self.job_channel_id
+            else "root.retail",
+        }
+        options.update(kwargs)
+        return options
+
+    def _retail_is_accepting(self):
+        self.ensure_one()
+        return self.active and self.state == "active"
+
+    def _retail_raise_exception(self, **values):
+        """Record a sync exception on this backend (merged while open)."""
+        self.ensure_one()
+        values.update(backend_model=self._name, backend_id=self.id)
+        return self.env["retail.sync.exception"].sudo()._record(values)
+
+    # ------------------------------------------------------------------
+    # hooks implemented by each connector
+    # ------------------------------------------------------------------
+    def _retail_test_connection(self):
+        """Check the remote answers with these credentials; return a message.
+
+        Raise a :class:`~..services.errors.RetailError` when it does not.
+        """
+        raise UserError(
+            _(
+                "The connector of %(backend)s cannot test its connection.",
+                backend=self.display_name,
+            )
+        )
+
+    def _retail_process_event(self, event):
+        """Process one inbound event; return the resulting record or False.
+
+        Raise TransientError to retry later, PermanentError for a sync
+        exception; call ``event._mark_ignored(reason)`` to ignore it.
+        """
+        raise errors.MappingError(
+            f"No handler for topic {event.topic!r} on {self.display_name}",
+            hint="Upgrade the connector module or disable this subscription.",
+        )
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_test_connection(self):
+        self.ensure_one()
+        try:
+            message = self._retail_test_connection()
+        except errors.RetailError as exc:
+            self.write({"state": "error", "state_message": str(exc)[:250]})
+            self.message_post(
+                body=_("Connection test failed: %(error)s", error=str(exc))
+            )
+            return self._retail_notify(_("Connection failed"), str(exc), "danger")
+        vals = {"state_message": False}
+        if self.state in ("draft", "error"):
+            vals["state"] = "active"
+        self.write(vals)
+        self.message_post(body=_("Connection test succeeded: %(msg)s", msg=message))
+        return self._retail_notify(_("Connection works"), message, "success")
+
+    def action_activate(self):
+        self.write({"state": "active", "state_message": False})
+
+    def action_pause(self):
+        self.write({"state": "paused"})
+
+    def action_reset_circuit(self):
+        for backend in self:
+            backend._retail_circuit().reset()
+            backend.message_post(body=_("Circuit breaker closed by hand."))
+
+    def _retail_action(self, model, name, extra_domain=None):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": model,
+            "view_mode": "list,form",
+            "domain": self._retail_domain()[:1]
+            + [("backend_id", "=", self.id)]
+            + (extra_domain or []),
+        }
+
+    def action_open_events(self):
+        return self._retail_action("retail.event", _("Events"))
+
+    def action_open_failed_events(self):
+        return self._retail_action(
+            "retail.event", _("Failed events"), [("state", "=", "failed")]
+        )
+
+    def action_open_exceptions(self):
+        return self._retail_action(
+            "retail.sync.exception", _("Open exceptions"), [("state", "=", "open")]
+        )
+
+    @api.model
+    def _retail_notify(self, title, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": kind,
+                "sticky": kind == "danger",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # dashboard card index
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        records = super().create(vals_list)
+        self.env["retail.backend"].sudo()._sync_from(records)
+        return records
+
+    def write(self, vals):
+        res = super().write(vals)
+        if {"name", "company_id", "active", "state", "sequence"} & set(vals):
+            self.env["retail.backend"].sudo()._sync_from(self)
+        return res
+
+    def unlink(self):
+        self.env["retail.backend"].sudo()._drop_for(self)
+        return super().unlink()

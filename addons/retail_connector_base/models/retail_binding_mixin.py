@@ -1,0 +1,117 @@
+import hashlib
+import json
+
+from odoo import api, fields, models
+
+from ..services.timeutils import parse_remote_datetime
+
+# Context key set while importing: writes made by an import must not be
+# exported back to the system they came from.
+NO_EXPORT_KEY = "retail_connector_no_export"
+
+
+def payload_hash(payload):
+    """Stable hash of a payload (dict, list, str or bytes)."""
+    if isinstance(payload, bytes):
+        data = payload
+    elif isinstance(payload, str):
+        data = payload.encode()
+    else:
+        data = json.dumps(
+            payload, sort_keys=True, separators=(",", ":"), default=str
+        ).encode()
+    return hashlib.sha256(data).hexdigest()
+
+
+class RetailBindingMixin(models.AbstractModel):
+    """Link between an Odoo record and an object of a remote system.
+
+    Concrete bindings declare ``backend_id`` (Many2one to their backend model,
+    ``required=True, ondelete="cascade"``), ``odoo_id`` (Many2one to the
+    bound model) and ``company_id`` (related to the backend's company,
+    stored). The pair (backend, external id) is unique in the database.
+    """
+
+    _name = "retail.binding.mixin"
+    _description = "Retail Binding"
+
+    external_id = fields.Char(string="Remote ID", index=True, copy=False)
+    sync_state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("synced", "Synced"),
+            ("outdated", "Outdated"),
+            ("error", "Error"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+        copy=False,
+    )
+    sync_date = fields.Datetime(string="Last synchronised", copy=False)
+    external_updated_at = fields.Datetime(
+        string="Remote update time",
+        copy=False,
+        help="Update time of the remote version last applied; older versions "
+        "arriving later are ignored.",
+    )
+    payload_hash = fields.Char(copy=False)
+    last_error = fields.Text(copy=False)
+
+    _backend_external_unique = models.Constraint(
+        "UNIQUE (backend_id, external_id)",
+        "This remote object is already bound on this backend.",
+    )
+
+    @api.model
+    def _retail_get(self, backend, external_id):
+        return self.with_context(active_test=False).search(
+            [("backend_id", "=", backend.id), ("external_id", "=", external_id)],
+            limit=1,
+        )
+
+    def _retail_is_stale(self, updated_at):
+        """True when ``updated_at`` is older than what was already applied."""
+        self.ensure_one()
+        if not updated_at or not self.external_updated_at:
+            return False
+        return parse_remote_datetime(updated_at) < self.external_updated_at
+
+    def _retail_is_unchanged(self, payload):
+        """True when the same payload was already applied successfully."""
+        self.ensure_one()
+        return self.sync_state == "synced" and self.payload_hash == payload_hash(
+            payload
+        )
+
+    @api.model
+    def _retail_bind(
+        self, backend, external_id, odoo_record, payload=None, updated_at=None
+    ):
+        """Create or update the binding and mark it synced; return it."""
+        vals = {
+            "odoo_id": odoo_record.id,
+            "sync_state": "synced",
+            "sync_date": fields.Datetime.now(),
+            "last_error": False,
+        }
+        if payload is not None:
+            vals["payload_hash"] = payload_hash(payload)
+        if updated_at:
+            vals["external_updated_at"] = parse_remote_datetime(updated_at)
+        binding = self._retail_get(backend, external_id)
+        if binding:
+            binding.write(vals)
+        else:
+            binding = self.create(
+                dict(vals, backend_id=backend.id, external_id=external_id)
+            )
+        return binding
+
+    def _retail_mark_outdated(self):
+        self.filtered(lambda b: b.sync_state != "outdated").write(
+            {"sync_state": "outdated"}
+        )
+
+    def _retail_mark_error(self, message):
+        self.write({"sync_state": "error", "last_error": message})

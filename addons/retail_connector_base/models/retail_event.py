@@ -1,0 +1,511 @@
+import json
+import logging
+from datetime import timedelta
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import mute_logger
+
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..services import errors
+
+_logger = logging.getLogger(__name__)
+
+PENDING_STATES = ("received", "queued", "processing")
+EVENT_STATES = [
+    ("received", "Received"),
+    ("queued", "Queued"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("ignored", "Ignored"),
+    ("failed", "Failed"),
+]
+RETENTION_PARAM = "retail_connector_base.event_retention_days"
+RETENTION_BATCH = 5000
+
+
+class RetailEvent(models.Model):
+    """One accepted inbound delivery (webhook, partner API call)."""
+
+    _name = "retail.event"
+    _description = "Retail Inbound Event"
+    _order = "received_at desc, id desc"
+
+    backend_model = fields.Char(required=True, readonly=True, index=True)
+    backend_id = fields.Many2oneReference(
+        string="Backend record",
+        model_field="backend_model",
+        required=True,
+        readonly=True,
+        index=True,
+    )
+    retail_backend_id = fields.Many2one(
+        "retail.backend", string="Backend", readonly=True, index=True
+    )
+    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    source = fields.Char(required=True, readonly=True, index=True)
+    topic = fields.Char(required=True, readonly=True, index=True)
+    event_key = fields.Char(
+        required=True,
+        readonly=True,
+        help="Delivery identifier given by the sender; a second delivery with "
+        "the same key is recognised as a duplicate.",
+    )
+    payload = fields.Text(string="Raw payload", readonly=True)
+    headers = fields.Json(string="Headers", readonly=True)
+    headers_text = fields.Text(string="Headers ", compute="_compute_headers_text")
+    received_at = fields.Datetime(
+        default=fields.Datetime.now, required=True, readonly=True, index=True
+    )
+    processed_at = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        EVENT_STATES, default="received", required=True, readonly=True, index=True
+    )
+    attempts = fields.Integer(readonly=True, default=0)
+    duplicate_count = fields.Integer(
+        string="Duplicate deliveries",
+        readonly=True,
+        default=0,
+        help="Times the sender delivered this event again after it was accepted.",
+    )
+    job_uuid = fields.Char(readonly=True, index=True, copy=False)
+    job_id = fields.Many2one("queue.job", compute="_compute_job_id")
+    result_model = fields.Char(readonly=True)
+    result_id = fields.Many2oneReference(
+        string="Result record id", model_field="result_model", readonly=True
+    )
+    result_ref = fields.Reference(
+        selection="_selection_result_model",
+        string="Result",
+        compute="_compute_result_ref",
+    )
+    reason = fields.Char(readonly=True, help="Why the event was ignored.")
+    error = fields.Text(readonly=True)
+    exception_ids = fields.One2many(
+        "retail.sync.exception", "event_id", string="Exceptions", readonly=True
+    )
+    exception_count = fields.Integer(compute="_compute_exception_count")
+
+    _event_key_unique = models.Constraint(
+        "UNIQUE (backend_model, backend_id, event_key)",
+        "This event was already received for this backend.",
+    )
+    _pending_idx = models.Index(
+        "(received_at) WHERE state IN ('received', 'queued', 'processing')"
+    )
+
+    @api.depends("source", "topic", "event_key")
+    def _compute_display_name(self):
+        for event in self:
+            event.display_name = f"{event.source or ''} {event.topic or ''} " + (
+                f"#{event.id}" if event.id else ""
+            )
+
+    @api.depends("headers")
+    def _compute_headers_text(self):
+        for event in self:
+            event.headers_text = (
+                json.dumps(event.headers, indent=2, sort_keys=True)
+                if event.headers
+                else ""
+            )
+
+    def _compute_job_id(self):
+        uuids = [uuid for uuid in self.mapped("job_uuid") if uuid]
+        jobs = {
+            job.uuid: job
+            for job in self.env["queue.job"].sudo().search([("uuid", "in", uuids)])
+        }
+        for event in self:
+            event.job_id = jobs.get(event.job_uuid, False)
+
+    @api.model
+    def _selection_result_model(self):
+        return [
+            (model.model, model.name)
+            for model in self.env["ir.model"].sudo().search([])
+        ]
+
+    @api.depends("result_model", "result_id")
+    def _compute_result_ref(self):
+        for event in self:
+            if (
+                event.result_model
+                and event.result_id
+                and event.result_model in self.env
+            ):
+                event.result_ref = f"{event.result_model},{event.result_id}"
+            else:
+                event.result_ref = False
+
+    def _compute_exception_count(self):
+        counts = dict(
+            self.env["retail.sync.exception"]._read_group(
+                [("event_id", "in", self.ids)], ["event_id"], ["__count"]
+            )
+        )
+        for event in self:
+            event.exception_count = counts.get(event, 0)
+
+    # ------------------------------------------------------------------
+    # intake
+    # ------------------------------------------------------------------
+    @api.model
+    def _accept(
+        self,
+        backend,
+        *,
+        topic,
+        event_key,
+        payload,
+        headers,
+        state="received",
+        error=None,
+    ):
+        """Store a delivery once; return ``(event, created)``.
+
+        A delivery whose key is already stored only increments the duplicate
+        counter of the stored row. Concurrent deliveries of the same key are
+        serialised by the unique index: the loser sees the winner's row.
+        """
+        Event = self.sudo()
+        key_domain = [
+            ("backend_model", "=", backend._name),
+            ("backend_id", "=", backend.id),
+            ("event_key", "=", event_key),
+        ]
+        existing = Event.search(key_domain, limit=1)
+        if not existing:
+            card = (
+                self.env["retail.backend"]
+                .sudo()
+                .search(
+                    [("res_model", "=", backend._name), ("res_id", "=", backend.id)],
+                    limit=1,
+                )
+            )
+            vals = {
+                "backend_model": backend._name,
+                "backend_id": backend.id,
+                "retail_backend_id": card.id,
+                "company_id": backend.company_id.id,
+                "source": backend._retail_source,
+                "topic": topic,
+                "event_key": event_key,
+                "payload": payload,
+                "headers": headers,
+                "state": state,
+                "error": error,
+            }
+            try:
+                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                    return Event.create(vals), True
+            except psycopg2.errors.UniqueViolation:
+                # A concurrent delivery committed the same key after this
+                # transaction's snapshot: the row is only visible to a new one.
+                with self.env.registry.cursor() as cr:
+                    cr.execute(
+                        "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
+                        " WHERE backend_model = %s AND backend_id = %s"
+                        " AND event_key = %s RETURNING id",
+                        (backend._name, backend.id, event_key),
+                    )
+                    row = cr.fetchone()
+                return Event.browse(row[0] if row else []), False
+        self.env.cr.execute(
+            "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
+            " WHERE id = %s",
+            (existing.id,),
+        )
+        existing.invalidate_recordset(["duplicate_count"])
+        return existing, False
+
+    def _enqueue(self):
+        """Queue the processing job of each event (one job per event)."""
+        for event in self:
+            backend = event._get_backend()
+            options = (
+                backend._retail_job_options() if backend else {"channel": "root.retail"}
+            )
+            job = event.with_delay(
+                identity_key=f"retail.event:{event.id}",
+                description=_("Process %(event)s", event=event.display_name),
+                **options,
+            )._process()
+            event.write(
+                {
+                    "state": "queued",
+                    "job_uuid": getattr(job, "uuid", False) or False,
+                }
+            )
+        return True
+
+    def _get_backend(self):
+        self.ensure_one()
+        if self.backend_model not in self.env:
+            return None
+        backend = (
+            self.env[self.backend_model]
+            .sudo()
+            .with_context(active_test=False)
+            .browse(self.backend_id)
+            .exists()
+        )
+        return backend or None
+
+    # ------------------------------------------------------------------
+    # processing (job)
+    # ------------------------------------------------------------------
+    def _process(self):
+        """Process the event through its backend (queued job)."""
+        self.ensure_one()
+        if self.state in ("done", "ignored"):
+            return _("Already processed.")
+        backend = self._get_backend()
+        if not backend:
+            self._fail(
+                errors.MappingError(
+                    f"The backend {self.backend_model}({self.backend_id}) of this "
+                    "event no longer exists.",
+                    hint="Restore the backend or ignore this event.",
+                )
+            )
+            return _("Backend missing.")
+        if not backend._retail_is_accepting():
+            raise RetryableJobError(
+                f"Backend {backend.display_name} is {backend.state}; "
+                "processing waits until it is active again.",
+                seconds=300,
+                ignore_retry=True,
+            )
+        self.write({"state": "processing", "attempts": self.attempts + 1})
+        try:
+            with self.env.cr.savepoint():
+                result = backend.with_context(
+                    retail_event_id=self.id
+                )._retail_process_event(self)
+        except Exception as exc:  # noqa: BLE001 - classified below
+            kind = errors.classify(exc)
+            if kind == "transient":
+                # no delay given: the job function's retry pattern applies
+                retry_after = getattr(exc, "retry_after", None)
+                raise RetryableJobError(
+                    str(exc),
+                    seconds=int(retry_after + 1) if retry_after else None,
+                ) from exc
+            if kind == "permanent":
+                self._fail(exc)
+                return _("Failed: %(error)s", error=str(exc))
+            raise
+        if self.state != "ignored":
+            vals = {
+                "state": "done",
+                "processed_at": fields.Datetime.now(),
+                "error": False,
+            }
+            if result:
+                vals.update(result_model=result._name, result_id=result[:1].id)
+            self.write(vals)
+        self.exception_ids.filtered(lambda e: e.state == "open")._resolve(
+            _("Event processed successfully.")
+        )
+        return _("Done: %(state)s", state=self.state)
+
+    def _load_json(self):
+        """The payload as JSON, or a PayloadValidationError."""
+        self.ensure_one()
+        try:
+            return json.loads(self.payload or "")
+        except json.JSONDecodeError as exc:
+            raise errors.PayloadValidationError(
+                f"The payload of {self.display_name} is not valid JSON: {exc}",
+                hint="Ask the sender to deliver it again, then ignore this one.",
+            ) from exc
+
+    def _mark_ignored(self, reason):
+        """Called by handlers: the event needs no work (echo, unknown topic)."""
+        self.write(
+            {
+                "state": "ignored",
+                "reason": reason[:250],
+                "processed_at": fields.Datetime.now(),
+                "error": False,
+            }
+        )
+
+    def _fail(self, exc, category=None):
+        """Mark failed and record a sync exception a person can act on."""
+        for event in self:
+            message = str(exc)
+            event.write(
+                {
+                    "state": "failed",
+                    "error": message,
+                    "processed_at": fields.Datetime.now(),
+                }
+            )
+            backend = event._get_backend()
+            values = {
+                "flow": "inbound",
+                "category": category
+                or getattr(exc, "category", None)
+                or getattr(exc, "default_category", None)
+                or "unexpected",
+                "message": message,
+                "hint": getattr(exc, "hint", None)
+                or _("Look at the payload, correct the cause, then press Retry."),
+                "event_id": event.id,
+                "payload_excerpt": (event.payload or "")[:2000],
+                "remote_ref": getattr(exc, "details", {}).get("remote_ref")
+                if isinstance(getattr(exc, "details", None), dict)
+                else None,
+                "backend_model": event.backend_model,
+                "backend_id": event.backend_id,
+                "company_id": event.company_id.id,
+            }
+            related = getattr(exc, "details", None) or {}
+            if isinstance(related, dict) and related.get("res_model"):
+                values.update(
+                    res_model=related["res_model"], res_id=related.get("res_id")
+                )
+            if backend:
+                backend._retail_raise_exception(**values)
+            else:
+                self.env["retail.sync.exception"].sudo()._record(values)
+
+    def _on_job_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job hook: the job failed for good (unexpected error or retries
+        exhausted). Runs in a fresh transaction after the job's rollback."""
+        for event in self.exists():
+            exhausted = exc_name and exc_name.endswith("FailedJobError")
+            if exhausted:
+                message = _(
+                    "Processing kept failing with temporary errors and was "
+                    "abandoned after %(attempts)s attempts: %(error)s",
+                    attempts=event.attempts or 1,
+                    error=exc_message,
+                )
+                hint = _(
+                    "Check that the remote system is reachable and the backend "
+                    "settings are right, then press Retry."
+                )
+            else:
+                message = _(
+                    "Unexpected error %(name)s: %(error)s",
+                    name=(exc_name or "").rsplit(".", 1)[-1],
+                    error=exc_message,
+                )
+                hint = _(
+                    "This is a defect or an unforeseen payload: send the event "
+                    "and the job's traceback to your integrator, then press Retry."
+                )
+            event._fail(errors.RetailError(message, hint=hint, category="unexpected"))
+
+    # ------------------------------------------------------------------
+    # actions
+    # ------------------------------------------------------------------
+    def action_replay(self):
+        """Process the events again (after fixing the cause)."""
+        busy = self.filtered(
+            lambda e: (
+                e.state in ("queued", "processing")
+                and e.job_id
+                and e.job_id.state in ("pending", "enqueued", "started")
+            )
+        )
+        if busy:
+            raise UserError(
+                _(
+                    "These events are already waiting for processing: %(names)s",
+                    names=", ".join(busy.mapped("display_name")),
+                )
+            )
+        self.sudo().write({"state": "received", "error": False, "reason": False})
+        self.sudo()._enqueue()
+        return True
+
+    def action_open_result(self):
+        self.ensure_one()
+        if not self.result_ref:
+            raise UserError(_("This event has no resulting record."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.result_model,
+            "res_id": self.result_id,
+            "view_mode": "form",
+        }
+
+    def action_open_job(self):
+        self.ensure_one()
+        if not self.job_id:
+            raise UserError(_("No job is linked to this event."))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "queue.job",
+            "res_id": self.job_id.id,
+            "view_mode": "form",
+        }
+
+    def action_open_exceptions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Sync exceptions"),
+            "res_model": "retail.sync.exception",
+            "view_mode": "list,form",
+            "domain": [("event_id", "=", self.id)],
+        }
+
+    # ------------------------------------------------------------------
+    # crons
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_retention(self):
+        """Delete old processed events; never failed or unprocessed ones."""
+        days = int(
+            self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, 30) or 0
+        )
+        if days <= 0:
+            return 0
+        limit_date = fields.Datetime.now() - timedelta(days=days)
+        events = self.sudo().search(
+            [
+                ("received_at", "<", limit_date),
+                ("state", "in", ("done", "ignored")),
+                "!",
+                ("exception_ids", "any", [("state", "=", "open")]),
+            ],
+            limit=RETENTION_BATCH,
+            order="received_at",
+        )
+        count = len(events)
+        events.unlink()
+        if count:
+            _logger.info(
+                "Retail event retention: deleted %s events older than %s days",
+                count,
+                days,
+            )
+        return count
+
+    @api.model
+    def _cron_requeue_stalled(self):
+        """Queue events that were stored but never queued (e.g. a crash
+        between storing and queuing), and those whose job vanished."""
+        limit_date = fields.Datetime.now() - timedelta(minutes=5)
+        stalled = self.sudo().search(
+            [("state", "in", ("received", "queued")), ("received_at", "<", limit_date)],
+            limit=500,
+        )
+        todo = stalled.filtered(
+            lambda e: (
+                e.state == "received"
+                or not e.job_id
+                or e.job_id.state in ("done", "cancelled")
+            )
+        )
+        todo._enqueue()
+        return len(todo)

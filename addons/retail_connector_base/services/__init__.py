@@ -1,0 +1,1 @@
+"""Plain-Python services shared by retail connectors (no ORM imports)."""

@@ -1,0 +1,72 @@
+from odoo import http
+
+from odoo.addons.retail_connector_base.controllers.intake import WebhookIntake
+from odoo.addons.retail_connector_base.services import errors
+from odoo.addons.retail_connector_base.services.authenticators import (
+    ApiKeyAuthenticator,
+    HmacAuthenticator,
+)
+
+HEADERS = ("X-Test-Topic", "X-Test-Event-Id", "User-Agent", "Content-Type")
+
+
+def _topic(headers, payload):
+    return headers.get("X-Test-Topic")
+
+
+def _event_key(headers, payload):
+    return headers.get("X-Test-Event-Id")
+
+
+def _validate(backend, headers, payload):
+    if not isinstance(payload, dict) or "id" not in payload:
+        raise errors.PayloadValidationError(
+            'The document must be a JSON object with an "id".',
+            hint="The sender's document does not follow the contract.",
+        )
+
+
+WEBHOOK = WebhookIntake(
+    "retail.test.backend",
+    authenticator=HmacAuthenticator("X-Test-Signature", encoding="hex"),
+    credential=lambda backend: backend.webhook_secret,
+    topic=_topic,
+    event_key=_event_key,
+    header_whitelist=HEADERS,
+    validate=_validate,
+)
+PARTNER_API = WebhookIntake(
+    "retail.test.backend",
+    authenticator=ApiKeyAuthenticator(),
+    credential=lambda backend: backend.api_key_hash,
+    topic=_topic,
+    event_key=_event_key,
+    header_whitelist=HEADERS,
+    validate=_validate,
+)
+
+
+class RetailTestController(http.Controller):
+    @http.route(
+        "/retail/test/webhook/<int:backend_id>",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def webhook(self, backend_id, **kwargs):
+        return WEBHOOK.handle(backend_id)
+
+    @http.route(
+        "/retail/test/api/<int:backend_id>/events",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def partner_api(self, backend_id, **kwargs):
+        return PARTNER_API.handle(backend_id)

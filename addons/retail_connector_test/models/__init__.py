@@ -1,0 +1,2 @@
+from . import retail_test_backend
+from . import retail_test_partner_binding

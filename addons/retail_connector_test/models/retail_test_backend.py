@@ -1,0 +1,156 @@
+import json
+
+from odoo import fields, models
+
+from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
+    MANAGER_GROUP,
+)
+from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
+    NO_EXPORT_KEY,
+)
+from odoo.addons.retail_connector_base.services import errors, locks
+from odoo.addons.retail_connector_base.services.http_client import HttpClient
+from odoo.addons.retail_connector_base.services.signatures import hash_api_key
+
+
+class RetailTestBackend(models.Model):
+    """A tiny partner-sync connector: a remote pushes partners to Odoo."""
+
+    _name = "retail.test.backend"
+    _inherit = "retail.backend.mixin"
+    _description = "Test Connector Backend"
+    _retail_source = "test"
+    _retail_channel_xmlid = "retail_connector_test.channel_retail_test"
+
+    api_url = fields.Char(string="API URL", default="https://remote.example.test/api")
+    webhook_secret = fields.Char(groups=MANAGER_GROUP, copy=False)
+    api_key_hash = fields.Char(groups=MANAGER_GROUP, copy=False, readonly=True)
+    access_token = fields.Char(groups=MANAGER_GROUP, copy=False)
+    binding_ids = fields.One2many("retail.test.partner.binding", "backend_id")
+
+    def _retail_secrets(self):
+        self.ensure_one()
+        backend = self.sudo()
+        return [s for s in (backend.webhook_secret, backend.access_token) if s]
+
+    def _client(self):
+        self.ensure_one()
+        token = self.sudo().access_token or ""
+        return HttpClient(
+            self.api_url,
+            headers={"Authorization": f"Bearer {token}"},
+            rate_limiter=self._retail_rate_limiter(),
+            circuit=self._retail_circuit(),
+            secrets=self._retail_secrets(),
+        )
+
+    def _retail_test_connection(self):
+        data = self._client().json_request("GET", "/ping")
+        return f"remote answered {data.get('status', 'ok')}"
+
+    def set_api_key(self, key):
+        """Store the hash of a partner API key (the key itself is not kept)."""
+        self.sudo().write({"api_key_hash": hash_api_key(key)})
+
+    # -- inbound processing -------------------------------------------
+    def _retail_process_event(self, event):
+        payload = event._load_json()
+        if event.topic == "partner/upsert":
+            return self._import_partner(event, payload)
+        if event.topic == "partner/enrich":
+            remote = self._client().json_request("GET", f"/partners/{payload['id']}")
+            return self._import_partner(event, dict(payload, **remote))
+        event._mark_ignored(f"Topic {event.topic!r} is not handled by this connector.")
+        return False
+
+    def _import_partner(self, event, payload):
+        external_id = str(payload["id"])
+        locks.advisory_lock(self.env.cr, self._retail_key(), f"partner:{external_id}")
+        Binding = self.env["retail.test.partner.binding"].with_context(
+            **{NO_EXPORT_KEY: True}
+        )
+        binding = Binding._retail_get(self, external_id)
+        updated_at = payload.get("updated_at")
+        if binding and binding._retail_is_stale(updated_at):
+            event._mark_ignored("A newer version of this partner was already applied.")
+            return binding.odoo_id
+        if binding and binding._retail_is_unchanged(payload):
+            event._mark_ignored("Same content as the version already applied.")
+            return binding.odoo_id
+        name = payload.get("name")
+        if not name:
+            raise errors.PayloadValidationError(
+                f"Partner {external_id} has no name.",
+                hint="Give the partner a name in the remote system; the next "
+                "update imports it.",
+                details={"remote_ref": external_id},
+            )
+        vals = {"name": name.strip(), "email": payload.get("email") or False}
+        if binding:
+            binding.odoo_id.write(vals)
+            partner = binding.odoo_id
+        else:
+            partner = self.env["res.partner"].create(vals)
+        Binding._retail_bind(self, external_id, partner, payload, updated_at)
+        return partner
+
+    # -- demo ------------------------------------------------------------
+    def _demo_populate(self):
+        """Deliver a few realistic events so every screen has something."""
+        samples = [
+            (
+                "partner/upsert",
+                "demo-1001",
+                {
+                    "id": "C-1001",
+                    "name": "Hill Valley Outfitters",
+                    "email": "orders@hillvalley.example",
+                    "updated_at": "2026-11-20T09:00:00Z",
+                },
+            ),
+            (
+                "partner/upsert",
+                "demo-1002",
+                {
+                    "id": "C-1002",
+                    "name": "Twin Pines Retail",
+                    "updated_at": "2026-11-20T09:05:00Z",
+                },
+            ),
+            (
+                "partner/upsert",
+                "demo-1003",
+                {"id": "C-1003", "name": "", "updated_at": "2026-11-20T09:10:00Z"},
+            ),
+            ("catalog/update", "demo-1004", {"id": "SKU-42"}),
+        ]
+        Event = self.env["retail.event"].sudo()
+        for backend in self:
+            for topic, key, payload in samples:
+                event, created = Event._accept(
+                    backend,
+                    topic=topic,
+                    event_key=key,
+                    payload=json.dumps(payload),
+                    headers={"X-Test-Topic": topic, "X-Test-Event-Id": key},
+                )
+                if created:
+                    event._process()
+            # the sender delivered the first event twice
+            Event._accept(
+                backend,
+                topic="partner/upsert",
+                event_key="demo-1001",
+                payload=json.dumps(samples[0][2]),
+                headers={},
+            )
+            # one delivery waits for the job runner
+            event, created = Event._accept(
+                backend,
+                topic="partner/upsert",
+                event_key="demo-1005",
+                payload=json.dumps({"id": "C-1005", "name": "Lyon Estates Store"}),
+                headers={},
+            )
+            if created:
+                event._enqueue()

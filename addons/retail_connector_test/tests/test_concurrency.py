@@ -1,0 +1,94 @@
+import json
+import threading
+
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase
+from odoo.tests.common import get_db_name
+
+
+class TestConcurrentDelivery(BaseCase):
+    """Two transactions deliver the same event key at the same time.
+
+    Runs on real, separately committed transactions (not the test
+    transaction), and removes what it created.
+    """
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            backend = env["retail.test.backend"].create(
+                {"name": "Concurrency feed", "state": "active"}
+            )
+            self.backend_id = backend.id
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["retail.event"].search(
+                [
+                    ("backend_model", "=", "retail.test.backend"),
+                    ("backend_id", "=", self.backend_id),
+                ]
+            ).unlink()
+            env["retail.test.backend"].browse(self.backend_id).unlink()
+
+    def test_same_key_in_two_transactions_gives_one_row(self):
+        first_inserted = threading.Event()
+        release_first = threading.Event()
+        results = {}
+        errors = []
+        payload = json.dumps({"id": "C-1", "name": "Race"})
+
+        def deliver(name, before_commit):
+            try:
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    # take the snapshot before the other transaction commits
+                    cr.execute("SELECT 1")
+                    backend = env["retail.test.backend"].browse(self.backend_id)
+                    event, created = env["retail.event"]._accept(
+                        backend,
+                        topic="partner/upsert",
+                        event_key="same-key",
+                        payload=payload,
+                        headers={},
+                    )
+                    results[name] = (event.id, created)
+                    before_commit()
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        def first_waits():
+            first_inserted.set()
+            release_first.wait(10)
+
+        t1 = threading.Thread(target=deliver, args=("first", first_waits))
+        t1.start()
+        self.assertTrue(first_inserted.wait(10))
+
+        def second():
+            deliver("second", lambda: None)
+
+        t2 = threading.Thread(target=second)
+        t2.start()
+        # the second insert blocks on the unique index until the first commits
+        t2.join(0.5)
+        self.assertTrue(t2.is_alive())
+        release_first.set()
+        t1.join(10)
+        t2.join(10)
+        self.assertFalse(errors, errors)
+        self.assertTrue(results["first"][1])
+        self.assertFalse(results["second"][1])
+        self.assertEqual(results["first"][0], results["second"][0])
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*), max(duplicate_count) FROM retail_event"
+                " WHERE backend_model = 'retail.test.backend' AND backend_id = %s",
+                (self.backend_id,),
+            )
+            self.assertEqual(cr.fetchone(), (1, 1))

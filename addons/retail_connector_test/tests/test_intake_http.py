@@ -1,0 +1,148 @@
+import json
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.services.signatures import generate_api_key
+
+from .common import RetailTestMixin
+
+
+@tagged("post_install", "-at_install")
+class TestIntakeHttp(RetailTestMixin, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_retail()
+
+    def post(
+        self,
+        payload,
+        *,
+        key="evt-1",
+        topic="partner/upsert",
+        signature=None,
+        body=None,
+        path=None,
+        headers=None,
+    ):
+        body = body if body is not None else json.dumps(payload).encode()
+        all_headers = {
+            "Content-Type": "application/json",
+            "X-Test-Topic": topic,
+            "X-Test-Event-Id": key,
+            "X-Test-Signature": signature if signature is not None else self.sign(body),
+        }
+        all_headers.update(headers or {})
+        path = path or f"/retail/test/webhook/{self.backend.id}"
+        response = self.url_open(path, data=body, headers=all_headers)
+        self.env.invalidate_all()
+        return response
+
+    def events(self):
+        return self.Event.search(
+            [
+                ("backend_id", "=", self.backend.id),
+                ("backend_model", "=", self.backend._name),
+            ]
+        )
+
+    def test_good_signature_stores_and_enqueues(self):
+        with trap_jobs() as trap:
+            response = self.post(self.partner_payload())
+            self.assertEqual(response.status_code, 200, response.text)
+            self.assertEqual(response.json()["status"], "accepted")
+            event = self.events()
+            self.assertEqual(len(event), 1)
+            trap.assert_jobs_count(1, only=event._process)
+        # the trapped job belongs to the finished request: run it here
+        event._process()
+        self.assertEqual(event.state, "done")
+        self.assertEqual(event.topic, "partner/upsert")
+        self.assertEqual(event.headers["X-Test-Event-Id"], "evt-1")
+        self.assertNotIn("X-Test-Signature", event.headers)
+
+    def test_bad_signature_stores_nothing(self):
+        response = self.post(self.partner_payload(), signature="00" * 32)
+        self.assertEqual(response.status_code, 401)
+        response = self.post(self.partner_payload(), signature="")
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.events())
+
+    def test_duplicate_event_key_answers_200_without_new_work(self):
+        with trap_jobs() as trap:
+            self.assertEqual(self.post(self.partner_payload()).status_code, 200)
+            response = self.post(self.partner_payload())
+            self.assertEqual(response.status_code, 200)
+            self.assertEqual(response.json()["status"], "duplicate")
+            trap.assert_jobs_count(1)
+        event = self.events()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.duplicate_count, 1)
+
+    def test_oversized_body_is_refused_before_reading(self):
+        self.backend.inbound_max_bytes = 100
+        response = self.post(self.partner_payload(name="x" * 200))
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.events())
+
+    def test_malformed_json_is_stored_failed_with_400(self):
+        body = b'{"id": "C-1", "name": '
+        response = self.post(None, body=body)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("not valid JSON", response.json()["error"])
+        event = self.events()
+        self.assertEqual(event.state, "failed")
+        self.assertEqual(event.payload, body.decode())
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertEqual(exc.category, "validation")
+
+    def test_schema_violation_is_stored_failed_with_400(self):
+        response = self.post(["not", "an", "object"])
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(self.events().state, "failed")
+
+    def test_rate_limit_answers_429_with_retry_after(self):
+        self.backend.inbound_rate_limit = 2
+        with trap_jobs():
+            codes = [
+                self.post(self.partner_payload(), key=f"k{i}").status_code
+                for i in range(2)
+            ]
+            response = self.post(self.partner_payload(), key="k3")
+        self.assertEqual(codes, [200, 200])
+        self.assertEqual(response.status_code, 429)
+        self.assertGreaterEqual(int(response.headers["Retry-After"]), 1)
+        self.assertEqual(len(self.events()), 2)
+
+    def test_paused_backend_answers_503(self):
+        self.backend.action_pause()
+        response = self.post(self.partner_payload())
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(response.headers["Retry-After"], "300")
+        self.assertFalse(self.events())
+
+    def test_unknown_backend_is_404(self):
+        response = self.post(self.partner_payload(), path="/retail/test/webhook/999999")
+        self.assertEqual(response.status_code, 404)
+
+    def test_partner_api_with_hashed_bearer_key(self):
+        key = generate_api_key()
+        self.backend.set_api_key(key)
+        self.assertNotEqual(self.backend.api_key_hash, key)
+        path = f"/retail/test/api/{self.backend.id}/events"
+        with trap_jobs():
+            ok = self.post(
+                self.partner_payload(),
+                path=path,
+                headers={"Authorization": f"Bearer {key}"},
+            )
+            wrong = self.post(
+                self.partner_payload(),
+                key="k2",
+                path=path,
+                headers={"Authorization": "Bearer nope"},
+            )
+        self.assertEqual(ok.status_code, 200)
+        self.assertEqual(wrong.status_code, 401)
+        self.assertEqual(len(self.events()), 1)
