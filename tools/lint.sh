@@ -26,6 +26,7 @@ for dir in addons tests tools; do
 done
 
 if [ "$fix" = 1 ]; then
+    "$PYTHON" "$TOOLS/gen_readme.py"
     "$PYTHON" -m ruff check --fix "${paths[@]}"
     "$PYTHON" -m ruff format "${paths[@]}"
     exit 0
@@ -48,6 +49,9 @@ else
     "$PYTHON" -m pylint --load-plugins=pylint_odoo --rcfile=.pylintrc \
         "${addons[@]}" || status=1
 fi
+
+info "README.rst generated from readme/ fragments"
+"$PYTHON" "$TOOLS/gen_readme.py" --check || status=1
 
 if [ "$status" = 0 ]; then
     echo "make lint: OK"

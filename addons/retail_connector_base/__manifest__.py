@@ -25,6 +25,5 @@
         "views/queue_job_views.xml",
         "views/menus.xml",
     ],
-    "installable": True,
     "application": True,
 }

@@ -17,5 +17,4 @@
         "views/retail_test_backend_views.xml",
     ],
     "demo": ["demo/retail_test_demo.xml"],
-    "installable": True,
 }

@@ -1,7 +1,7 @@
 import logging
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..services import errors
@@ -68,7 +68,6 @@ class RetailBackendMixin(models.AbstractModel):
     )
     job_channel_id = fields.Many2one(
         "queue.job.channel",
-        string="Job Channel",
         default=lambda self: self._default_job_channel(),
         tracking=True,
         help="Queue channel the jobs of this backend run in; its capacity is "
@@ -257,7 +256,7 @@ class RetailBackendMixin(models.AbstractModel):
         Raise a :class:`~..services.errors.RetailError` when it does not.
         """
         raise UserError(
-            _(
+            self.env._(
                 "The connector of %(backend)s cannot test its connection.",
                 backend=self.display_name,
             )
@@ -284,15 +283,19 @@ class RetailBackendMixin(models.AbstractModel):
         except errors.RetailError as exc:
             self.write({"state": "error", "state_message": str(exc)[:250]})
             self.message_post(
-                body=_("Connection test failed: %(error)s", error=str(exc))
+                body=self.env._("Connection test failed: %(error)s", error=str(exc))
             )
-            return self._retail_notify(_("Connection failed"), str(exc), "danger")
+            return self._retail_notify(
+                self.env._("Connection failed"), str(exc), "danger"
+            )
         vals = {"state_message": False}
         if self.state in ("draft", "error"):
             vals["state"] = "active"
         self.write(vals)
-        self.message_post(body=_("Connection test succeeded: %(msg)s", msg=message))
-        return self._retail_notify(_("Connection works"), message, "success")
+        self.message_post(
+            body=self.env._("Connection test succeeded: %(msg)s", msg=message)
+        )
+        return self._retail_notify(self.env._("Connection works"), message, "success")
 
     def action_activate(self):
         self.write({"state": "active", "state_message": False})
@@ -303,7 +306,7 @@ class RetailBackendMixin(models.AbstractModel):
     def action_reset_circuit(self):
         for backend in self:
             backend._retail_circuit().reset()
-            backend.message_post(body=_("Circuit breaker closed by hand."))
+            backend.message_post(body=self.env._("Circuit breaker closed by hand."))
 
     def _retail_action(self, model, name, extra_domain=None):
         self.ensure_one()
@@ -318,16 +321,18 @@ class RetailBackendMixin(models.AbstractModel):
         }
 
     def action_open_events(self):
-        return self._retail_action("retail.event", _("Events"))
+        return self._retail_action("retail.event", self.env._("Events"))
 
     def action_open_failed_events(self):
         return self._retail_action(
-            "retail.event", _("Failed events"), [("state", "=", "failed")]
+            "retail.event", self.env._("Failed events"), [("state", "=", "failed")]
         )
 
     def action_open_exceptions(self):
         return self._retail_action(
-            "retail.sync.exception", _("Open exceptions"), [("state", "=", "open")]
+            "retail.sync.exception",
+            self.env._("Open exceptions"),
+            [("state", "=", "open")],
         )
 
     @api.model

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
@@ -55,8 +55,10 @@ class RetailEvent(models.Model):
         "the same key is recognised as a duplicate.",
     )
     payload = fields.Text(string="Raw payload", readonly=True)
-    headers = fields.Json(string="Headers", readonly=True)
-    headers_text = fields.Text(string="Headers ", compute="_compute_headers_text")
+    headers = fields.Json(readonly=True)
+    headers_text = fields.Text(
+        string="Headers (formatted)", compute="_compute_headers_text"
+    )
     received_at = fields.Datetime(
         default=fields.Datetime.now, required=True, readonly=True, index=True
     )
@@ -232,7 +234,7 @@ class RetailEvent(models.Model):
             )
             job = event.with_delay(
                 identity_key=f"retail.event:{event.id}",
-                description=_("Process %(event)s", event=event.display_name),
+                description=self.env._("Process %(event)s", event=event.display_name),
                 **options,
             )._process()
             event.write(
@@ -263,7 +265,7 @@ class RetailEvent(models.Model):
         """Process the event through its backend (queued job)."""
         self.ensure_one()
         if self.state in ("done", "ignored"):
-            return _("Already processed.")
+            return self.env._("Already processed.")
         backend = self._get_backend()
         if not backend:
             self._fail(
@@ -273,7 +275,7 @@ class RetailEvent(models.Model):
                     hint="Restore the backend or ignore this event.",
                 )
             )
-            return _("Backend missing.")
+            return self.env._("Backend missing.")
         if not backend._retail_is_accepting():
             raise RetryableJobError(
                 f"Backend {backend.display_name} is {backend.state}; "
@@ -298,7 +300,7 @@ class RetailEvent(models.Model):
                 ) from exc
             if kind == "permanent":
                 self._fail(exc)
-                return _("Failed: %(error)s", error=str(exc))
+                return self.env._("Failed: %(error)s", error=str(exc))
             raise
         if self.state != "ignored":
             vals = {
@@ -310,9 +312,9 @@ class RetailEvent(models.Model):
                 vals.update(result_model=result._name, result_id=result[:1].id)
             self.write(vals)
         self.exception_ids.filtered(lambda e: e.state == "open")._resolve(
-            _("Event processed successfully.")
+            self.env._("Event processed successfully.")
         )
-        return _("Done: %(state)s", state=self.state)
+        return self.env._("Done: %(state)s", state=self.state)
 
     def _load_json(self):
         """The payload as JSON, or a PayloadValidationError."""
@@ -356,7 +358,9 @@ class RetailEvent(models.Model):
                 or "unexpected",
                 "message": message,
                 "hint": getattr(exc, "hint", None)
-                or _("Look at the payload, correct the cause, then press Retry."),
+                or self.env._(
+                    "Look at the payload, correct the cause, then press Retry."
+                ),
                 "event_id": event.id,
                 "payload_excerpt": (event.payload or "")[:2000],
                 "remote_ref": getattr(exc, "details", {}).get("remote_ref")
@@ -382,23 +386,23 @@ class RetailEvent(models.Model):
         for event in self.exists():
             exhausted = exc_name and exc_name.endswith("FailedJobError")
             if exhausted:
-                message = _(
+                message = self.env._(
                     "Processing kept failing with temporary errors and was "
                     "abandoned after %(attempts)s attempts: %(error)s",
                     attempts=event.attempts or 1,
                     error=exc_message,
                 )
-                hint = _(
+                hint = self.env._(
                     "Check that the remote system is reachable and the backend "
                     "settings are right, then press Retry."
                 )
             else:
-                message = _(
+                message = self.env._(
                     "Unexpected error %(name)s: %(error)s",
                     name=(exc_name or "").rsplit(".", 1)[-1],
                     error=exc_message,
                 )
-                hint = _(
+                hint = self.env._(
                     "This is a defect or an unforeseen payload: send the event "
                     "and the job's traceback to your integrator, then press Retry."
                 )
@@ -418,7 +422,7 @@ class RetailEvent(models.Model):
         )
         if busy:
             raise UserError(
-                _(
+                self.env._(
                     "These events are already waiting for processing: %(names)s",
                     names=", ".join(busy.mapped("display_name")),
                 )
@@ -430,7 +434,7 @@ class RetailEvent(models.Model):
     def action_open_result(self):
         self.ensure_one()
         if not self.result_ref:
-            raise UserError(_("This event has no resulting record."))
+            raise UserError(self.env._("This event has no resulting record."))
         return {
             "type": "ir.actions.act_window",
             "res_model": self.result_model,
@@ -441,7 +445,7 @@ class RetailEvent(models.Model):
     def action_open_job(self):
         self.ensure_one()
         if not self.job_id:
-            raise UserError(_("No job is linked to this event."))
+            raise UserError(self.env._("No job is linked to this event."))
         return {
             "type": "ir.actions.act_window",
             "res_model": "queue.job",
@@ -453,7 +457,7 @@ class RetailEvent(models.Model):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Sync exceptions"),
+            "name": self.env._("Sync exceptions"),
             "res_model": "retail.sync.exception",
             "view_mode": "list,form",
             "domain": [("event_id", "=", self.id)],

@@ -2,7 +2,7 @@ import hashlib
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
@@ -69,7 +69,7 @@ class RetailSyncException(models.Model):
     resolution = fields.Char(readonly=True)
     user_id = fields.Many2one("res.users", string="Assigned to", tracking=True)
     event_id = fields.Many2one(
-        "retail.event", string="Event", readonly=True, index=True, ondelete="set null"
+        "retail.event", readonly=True, index=True, ondelete="set null"
     )
     job_uuid = fields.Char(readonly=True, index=True)
     fingerprint = fields.Char(readonly=True, index=True)
@@ -174,7 +174,7 @@ class RetailSyncException(models.Model):
             exc.activity_schedule(
                 "mail.mail_activity_data_todo",
                 user_id=exc.user_id.id,
-                summary=_("Sync exception: %(name)s", name=exc.name)[:250],
+                summary=self.env._("Sync exception: %(name)s", name=exc.name)[:250],
                 note=exc.hint or exc.message,
             )
 
@@ -198,13 +198,15 @@ class RetailSyncException(models.Model):
         """Run again what produced the exception."""
         for exc in self:
             if exc.state != "open":
-                raise UserError(_("Only open exceptions can be retried."))
+                raise UserError(self.env._("Only open exceptions can be retried."))
             if exc.event_id:
                 exc.event_id.action_replay()
             elif exc.job_uuid:
                 job = self.env["queue.job"].sudo().search([("uuid", "=", exc.job_uuid)])
                 if not job:
-                    raise UserError(_("The job of this exception no longer exists."))
+                    raise UserError(
+                        self.env._("The job of this exception no longer exists.")
+                    )
                 job.requeue()
             elif exc.res_model in self.env and hasattr(
                 self.env[exc.res_model], "_retail_retry_exception"
@@ -212,18 +214,18 @@ class RetailSyncException(models.Model):
                 self.env[exc.res_model].browse(exc.res_id)._retail_retry_exception(exc)
             else:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Nothing can be re-run automatically for %(name)s: fix the "
                         "cause, then mark it as resolved by ignoring it.",
                         name=exc.name,
                     )
                 )
-            exc.message_post(body=_("Retry requested."))
+            exc.message_post(body=self.env._("Retry requested."))
         return True
 
     def action_ignore(self):
         self.write({"state": "ignored", "resolved_at": fields.Datetime.now()})
-        self.activity_ids.action_feedback(feedback=_("Ignored"))
+        self.activity_ids.action_feedback(feedback=self.env._("Ignored"))
         return True
 
     def action_reopen(self):
@@ -233,7 +235,7 @@ class RetailSyncException(models.Model):
     def action_open_record(self):
         self.ensure_one()
         if not self.record_ref:
-            raise UserError(_("No record is linked to this exception."))
+            raise UserError(self.env._("No record is linked to this exception."))
         return {
             "type": "ir.actions.act_window",
             "res_model": self.res_model,

@@ -4,3 +4,5 @@ from . import test_services_redaction
 from . import test_services_token_bucket
 from . import test_services_circuit_breaker
 from . import test_services_http_client
+from . import test_services_authenticators
+from . import test_services_timeutils

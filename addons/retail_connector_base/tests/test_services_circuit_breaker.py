@@ -8,6 +8,7 @@ from odoo.addons.retail_connector_base.services.circuit_breaker import (
 
 class TestCircuitBreaker(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.breaker = CircuitBreaker(threshold=3, cooldown=60.0)
 
     def test_defaults(self):

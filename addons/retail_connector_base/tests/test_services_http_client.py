@@ -40,6 +40,7 @@ class FakeCircuit:
 
 class HttpClientCase(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.rsps = responses.RequestsMock(assert_all_requests_are_fired=False)
         self.rsps.start()
         self.addCleanup(self.rsps.reset)

@@ -8,6 +8,7 @@ SECRET = "shpat_0123456789abcdef"
 
 class TestRedactText(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.redactor = redaction.Redactor([SECRET, "abc", None, ""])
 
     def test_secret_occurrences(self):
@@ -60,6 +61,7 @@ class TestRedactText(unittest.TestCase):
 
 class TestRedactStructures(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.redactor = redaction.Redactor([SECRET])
 
     def test_headers(self):
@@ -133,6 +135,7 @@ class TestRedactStructures(unittest.TestCase):
 
 class TestRedactingFilter(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.logger = logging.getLogger("test.retail.redaction")
         self.filter = redaction.RedactingFilter(redaction.Redactor([SECRET]))
         self.logger.addFilter(self.filter)

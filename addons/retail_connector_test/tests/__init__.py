@@ -1,3 +1,4 @@
+from . import test_backend
 from . import test_binding
 from . import test_event_processing
 from . import test_sync_exception

@@ -1,0 +1,82 @@
+"""Build each addon's README.rst from its readme/*.md fragments.
+
+    python3 tools/gen_readme.py [--check]
+
+The fragments are the source (OCA layout); README.rst is what PyPI and the
+Odoo apps page show. Markdown is kept simple so that it reads as
+reStructuredText too: paragraphs, "- " lists, ``code`` and **bold**.
+"""
+
+import argparse
+import ast
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SECTIONS = [
+    ("DESCRIPTION.md", None),
+    ("CONFIGURE.md", "Configuration"),
+    ("USAGE.md", "Usage"),
+    ("ROADMAP.md", "Known issues / Roadmap"),
+]
+
+
+def md_to_rst(text):
+    text = re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text)
+    text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`_", text)
+    return text.strip() + "\n"
+
+
+def title(text, char):
+    return f"{text}\n{char * len(text)}\n"
+
+
+def render(addon):
+    manifest = ast.literal_eval((addon / "__manifest__.py").read_text())
+    parts = [
+        "=" * len(manifest["name"]),
+        manifest["name"],
+        "=" * len(manifest["name"]),
+        "",
+        f".. |license| image:: https://img.shields.io/badge/licence-"
+        f"{manifest['license']}-blue.png",
+        "",
+        "|license|",
+        "",
+    ]
+    for filename, heading in SECTIONS:
+        fragment = addon / "readme" / filename
+        if not fragment.exists():
+            continue
+        if heading:
+            parts.append(title(heading, "="))
+        parts.append(md_to_rst(fragment.read_text()))
+    parts.append(title("Credits", "="))
+    parts.append(f"Authors: {manifest['author']}\n")
+    return "\n".join(parts)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    stale = []
+    for manifest in sorted(ROOT.glob("addons/*/__manifest__.py")):
+        addon = manifest.parent
+        target = addon / "README.rst"
+        content = render(addon)
+        if args.check:
+            if not target.exists() or target.read_text() != content:
+                stale.append(str(target.relative_to(ROOT)))
+        else:
+            target.write_text(content)
+    if stale:
+        print("README.rst out of date (run python3 tools/gen_readme.py):")
+        print("\n".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
