@@ -77,5 +77,14 @@ admin.write({"login": "admin", "password": "admin"})
 env.cr.commit()
 EOF
 
+# The server runs from Odoo's own launcher script: with workers, Odoo starts
+# its websocket (gevent) process again from the same command line, which a
+# `python3 -m odoo` command line cannot provide.
+ODOO_BIN="$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/odoo"
+if [ ! -x "$ODOO_BIN" ]; then
+    ODOO_BIN="$(command -v odoo || true)"
+fi
+[ -n "$ODOO_BIN" ] || die "make demo: the odoo launcher script is not installed next to $PYTHON"
+
 echo "Retail Integration demo: http://localhost:$PORT  login: admin  password: admin"
-exec "$PYTHON" -m odoo -c "$CONF" "${ODOO_DB_ARGS[@]}"
+exec "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"

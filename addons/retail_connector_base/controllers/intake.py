@@ -65,7 +65,9 @@ class WebhookIntake:
         """Read at most ``limit`` bytes; None when the body is larger.
 
         A declared length over the limit is refused before reading; a body
-        without a declared length stops being read once past the limit.
+        without a declared length stops being read once past the limit. The
+        bytes stay cached on the request: when Odoo replays the request after
+        a serialisation conflict, the same body is authenticated again.
         """
         httprequest = request.httprequest
         length = httprequest.content_length
@@ -73,7 +75,7 @@ class WebhookIntake:
             return None
         httprequest.max_content_length = limit
         try:
-            return httprequest.get_data(cache=False)
+            return httprequest.get_data()
         except RequestEntityTooLarge:
             return None
 

@@ -114,7 +114,7 @@ class RetailBackend(models.Model):
                 [("res_model", "=", backends._name), ("res_id", "in", backends.ids)]
             )
         }
-        to_create = []
+        to_create, backends_to_link = [], []
         for backend in backends:
             vals = {
                 "name": backend.name,
@@ -130,8 +130,9 @@ class RetailBackend(models.Model):
                 to_create.append(
                     dict(vals, res_model=backends._name, res_id=backend.id)
                 )
-        if to_create:
-            self.create(to_create)
+                backends_to_link.append(backend)
+        for backend, card in zip(backends_to_link, self.create(to_create), strict=True):
+            backend.retail_card_id = card
 
     @api.model
     def _drop_for(self, backends):

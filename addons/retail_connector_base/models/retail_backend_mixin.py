@@ -107,6 +107,13 @@ class RetailBackendMixin(models.AbstractModel):
         default=1024 * 1024,
         tracking=True,
     )
+    retail_card_id = fields.Many2one(
+        "retail.backend",
+        string="Dashboard card",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
     # dashboard counters
     event_count_24h = fields.Integer(compute="_compute_retail_counters")
     event_failed_count = fields.Integer(compute="_compute_retail_counters")

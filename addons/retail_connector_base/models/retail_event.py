@@ -11,6 +11,7 @@ from odoo.tools import mute_logger
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services import errors
+from ..services.pg import short_transaction
 
 _logger = logging.getLogger(__name__)
 
@@ -171,7 +172,8 @@ class RetailEvent(models.Model):
 
         A delivery whose key is already stored only increments the duplicate
         counter of the stored row. Concurrent deliveries of the same key are
-        serialised by the unique index: the loser sees the winner's row.
+        serialised by the unique index: the loser counts itself on the
+        winner's row.
         """
         Event = self.sudo()
         key_domain = [
@@ -181,18 +183,10 @@ class RetailEvent(models.Model):
         ]
         existing = Event.search(key_domain, limit=1)
         if not existing:
-            card = (
-                self.env["retail.backend"]
-                .sudo()
-                .search(
-                    [("res_model", "=", backend._name), ("res_id", "=", backend.id)],
-                    limit=1,
-                )
-            )
             vals = {
                 "backend_model": backend._name,
                 "backend_id": backend.id,
-                "retail_backend_id": card.id,
+                "retail_backend_id": backend.retail_card_id.id,
                 "company_id": backend.company_id.id,
                 "source": backend._retail_source,
                 "topic": topic,
@@ -206,24 +200,33 @@ class RetailEvent(models.Model):
                 with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                     return Event.create(vals), True
             except psycopg2.errors.UniqueViolation:
-                # A concurrent delivery committed the same key after this
-                # transaction's snapshot: the row is only visible to a new one.
-                with self.env.registry.cursor() as cr:
-                    cr.execute(
-                        "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
-                        " WHERE backend_model = %s AND backend_id = %s"
-                        " AND event_key = %s RETURNING id",
-                        (backend._name, backend.id, event_key),
-                    )
-                    row = cr.fetchone()
-                return Event.browse(row[0] if row else []), False
-        self.env.cr.execute(
-            "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
-            " WHERE id = %s",
-            (existing.id,),
-        )
-        existing.invalidate_recordset(["duplicate_count"])
-        return existing, False
+                # a concurrent delivery of the same key committed first
+                pass
+        event = Event.browse(self._count_duplicate(backend, event_key) or existing.ids)
+        event.invalidate_recordset(["duplicate_count"])
+        return event, False
+
+    @api.model
+    def _count_duplicate(self, backend, event_key):
+        """Count one more delivery of a stored event; return its id.
+
+        Runs in a short transaction of its own at READ COMMITTED: the stored
+        row may have been committed after this request's snapshot, and
+        concurrent re-deliveries then queue on the row lock instead of failing
+        with serialisation errors.
+        """
+
+        def increment(cr):
+            cr.execute(
+                "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
+                " WHERE backend_model = %s AND backend_id = %s AND event_key = %s"
+                " RETURNING id",
+                (backend._name, backend.id, event_key),
+            )
+            row = cr.fetchone()
+            return row[0] if row else None
+
+        return short_transaction(self.env.registry.cursor, increment)
 
     def _enqueue(self):
         """Queue the processing job of each event (one job per event)."""

@@ -136,11 +136,7 @@ class RetailSyncException(models.Model):
                 self.env[values["backend_model"]].browse(values["backend_id"]).exists()
             )
         if backend:
-            card = self.env["retail.backend"].search(
-                [("res_model", "=", backend._name), ("res_id", "=", backend.id)],
-                limit=1,
-            )
-            values.setdefault("retail_backend_id", card.id)
+            values.setdefault("retail_backend_id", backend.retail_card_id.id)
             values.setdefault("company_id", backend.company_id.id)
             if backend.user_id:
                 values.setdefault("user_id", backend.user_id.id)

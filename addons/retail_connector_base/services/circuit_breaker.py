@@ -4,6 +4,8 @@ import math
 import time
 from dataclasses import dataclass
 
+from .pg import short_transaction
+
 CLOSED = "closed"
 OPEN = "open"
 HALF_OPEN = "half_open"
@@ -99,17 +101,24 @@ class PgCircuit:
 
     def state(self):
         """Current stored state (closed when nothing is stored)."""
-        with self.cursor_factory() as cr:
+
+        def read(cr):
             cr.execute(
                 "SELECT state, failures, opened_at FROM retail_circuit WHERE key = %s",
                 (self.key,),
             )
             return self._from_row(cr.fetchone())
 
+        return short_transaction(self.cursor_factory, read)
+
     def reset(self):
         """Forget the stored state: the circuit is closed again."""
-        with self.cursor_factory() as cr:
-            cr.execute("DELETE FROM retail_circuit WHERE key = %s", (self.key,))
+        short_transaction(
+            self.cursor_factory,
+            lambda cr: cr.execute(
+                "DELETE FROM retail_circuit WHERE key = %s", (self.key,)
+            ),
+        )
 
     @staticmethod
     def _from_row(row):
@@ -123,34 +132,28 @@ class PgCircuit:
         )
 
     def _update(self, step):
-        with self.cursor_factory() as cr:
+        def read(cr, lock):
+            cr.execute(
+                "SELECT state, failures, opened_at FROM retail_circuit WHERE key = %s"
+                + (" FOR UPDATE" if lock else ""),
+                (self.key,),
+            )
+            return self._from_row(cr.fetchone())
+
+        def work(cr):
+            # hot path: a closed circuit with nothing to record writes nothing
+            state = read(cr, lock=False)
+            new_state = step(state, self.clock())
+            if new_state == state:
+                return new_state
             cr.execute(
                 "INSERT INTO retail_circuit (key, state, failures) "
                 "VALUES (%s, %s, 0) ON CONFLICT (key) DO NOTHING",
                 (self.key, CLOSED),
             )
-            cr.execute(
-                "SELECT state, failures, opened_at FROM retail_circuit "
-                "WHERE key = %s FOR UPDATE",
-                (self.key,),
-            )
-            row = cr.fetchone()
-            state = self._from_row(row)
+            state = read(cr, lock=True)
             new_state = step(state, self.clock())
-            if row is None:
-                cr.execute(
-                    "INSERT INTO retail_circuit (key, state, failures, opened_at) "
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (key) DO UPDATE "
-                    "SET state = EXCLUDED.state, failures = EXCLUDED.failures, "
-                    "opened_at = EXCLUDED.opened_at",
-                    (
-                        self.key,
-                        new_state.state,
-                        new_state.failures,
-                        new_state.opened_at,
-                    ),
-                )
-            elif new_state != state:
+            if new_state != state:
                 cr.execute(
                     "UPDATE retail_circuit SET state = %s, failures = %s, "
                     "opened_at = %s WHERE key = %s",
@@ -161,4 +164,6 @@ class PgCircuit:
                         self.key,
                     ),
                 )
-        return new_state
+            return new_state
+
+        return short_transaction(self.cursor_factory, work)

@@ -3,6 +3,8 @@
 import time
 from dataclasses import dataclass
 
+from .pg import short_transaction
+
 _EPSILON = 1e-9
 
 
@@ -58,51 +60,49 @@ class PgTokenBucket:
         """Take ``cost`` tokens: 0.0 when granted, else seconds to wait."""
         if cost > self.capacity:
             raise ValueError(f"cost {cost} exceeds the bucket capacity {self.capacity}")
-        with self.cursor_factory() as cr:
+        return short_transaction(self.cursor_factory, lambda cr: self._take(cr, cost))
+
+    def _take(self, cr, cost):
+        select = (
+            "SELECT tokens, refreshed_at FROM retail_rate_bucket "
+            "WHERE key = %s FOR UPDATE"
+        )
+        cr.execute(select, (self.key,))
+        row = cr.fetchone()
+        if row is None:
+            # first use of the key: create the row once, then lock it
             cr.execute(
                 "INSERT INTO retail_rate_bucket (key, tokens, refreshed_at) "
                 "VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING",
                 (self.key, self.capacity, self.clock()),
             )
-            cr.execute(
-                "SELECT tokens, refreshed_at FROM retail_rate_bucket "
-                "WHERE key = %s FOR UPDATE",
-                (self.key,),
-            )
+            cr.execute(select, (self.key,))
             row = cr.fetchone()
-            now = self.clock()
-            if row is None:
-                state = BucketState(self.capacity, now)
-            else:
-                tokens, refreshed_at = row
-                state = BucketState(
-                    self.capacity if tokens is None else float(tokens),
-                    now if refreshed_at is None else float(refreshed_at),
-                )
-            new_state, wait = take(
-                state,
-                capacity=self.capacity,
-                refill_per_second=self.refill_per_second,
-                cost=cost,
-                now=now,
-            )
-            if row is None:
-                cr.execute(
-                    "INSERT INTO retail_rate_bucket (key, tokens, refreshed_at) "
-                    "VALUES (%s, %s, %s) ON CONFLICT (key) DO UPDATE "
-                    "SET tokens = EXCLUDED.tokens, "
-                    "refreshed_at = EXCLUDED.refreshed_at",
-                    (self.key, new_state.tokens, new_state.refreshed_at),
-                )
-            else:
-                cr.execute(
-                    "UPDATE retail_rate_bucket SET tokens = %s, refreshed_at = %s "
-                    "WHERE key = %s",
-                    (new_state.tokens, new_state.refreshed_at, self.key),
-                )
+        tokens, refreshed_at = row
+        now = self.clock()
+        state = BucketState(
+            self.capacity if tokens is None else float(tokens),
+            now if refreshed_at is None else float(refreshed_at),
+        )
+        new_state, wait = take(
+            state,
+            capacity=self.capacity,
+            refill_per_second=self.refill_per_second,
+            cost=cost,
+            now=now,
+        )
+        cr.execute(
+            "UPDATE retail_rate_bucket SET tokens = %s, refreshed_at = %s "
+            "WHERE key = %s",
+            (new_state.tokens, new_state.refreshed_at, self.key),
+        )
         return wait
 
     def reset(self):
         """Forget the bucket: the next call starts with a full bucket."""
-        with self.cursor_factory() as cr:
-            cr.execute("DELETE FROM retail_rate_bucket WHERE key = %s", (self.key,))
+        short_transaction(
+            self.cursor_factory,
+            lambda cr: cr.execute(
+                "DELETE FROM retail_rate_bucket WHERE key = %s", (self.key,)
+            ),
+        )
