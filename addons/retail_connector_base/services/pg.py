@@ -10,6 +10,10 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 RETRYABLE_PGCODES = frozenset(
     {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED}
 )
+RETRYABLE_ERRORS = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+)
 
 
 def _read_committed(cr):
@@ -38,7 +42,10 @@ def short_transaction(cursor_factory, work, *, attempts=5, sleep=time.sleep):
                 _read_committed(cr)
                 return work(cr)
         except psycopg2.OperationalError as exc:
-            if exc.pgcode not in RETRYABLE_PGCODES or attempt == attempts:
+            retryable = (
+                isinstance(exc, RETRYABLE_ERRORS) or exc.pgcode in RETRYABLE_PGCODES
+            )
+            if not retryable or attempt == attempts:
                 raise
             sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")

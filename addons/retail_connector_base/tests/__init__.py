@@ -6,3 +6,4 @@ from . import test_services_circuit_breaker
 from . import test_services_http_client
 from . import test_services_authenticators
 from . import test_services_timeutils
+from . import test_services_pg

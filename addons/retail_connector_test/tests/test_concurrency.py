@@ -92,3 +92,39 @@ class TestConcurrentDelivery(BaseCase):
                 (self.backend_id,),
             )
             self.assertEqual(cr.fetchone(), (1, 1))
+
+
+class TestConcurrentRateLimit(BaseCase):
+    """Many workers take tokens from one bucket at the same time."""
+
+    def test_bucket_grants_exactly_its_capacity(self):
+        from odoo.addons.retail_connector_base.services.token_bucket import (  # noqa: PLC0415
+            PgTokenBucket,
+        )
+
+        registry = Registry(get_db_name())
+        key = f"bench:concurrent:{threading.get_ident()}"
+        grants, failures = [], []
+        start = threading.Barrier(12)
+
+        def worker():
+            bucket = PgTokenBucket(
+                registry.cursor, key, capacity=5, refill_per_second=0.001
+            )
+            try:
+                start.wait(10)
+                grants.append(bucket.acquire(1) == 0.0)
+            except Exception as exc:  # noqa: BLE001 - reported below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=worker) for _i in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        try:
+            self.assertFalse(failures, failures)
+            self.assertEqual(grants.count(True), 5)
+            self.assertEqual(len(grants), 12)
+        finally:
+            PgTokenBucket(registry.cursor, key, capacity=5, refill_per_second=1).reset()

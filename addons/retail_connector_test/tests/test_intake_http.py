@@ -1,6 +1,8 @@
 import json
+from unittest.mock import patch
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services.signatures import generate_api_key
@@ -145,4 +147,31 @@ class TestIntakeHttp(RetailTestMixin, HttpCase):
             )
         self.assertEqual(ok.status_code, 200)
         self.assertEqual(wrong.status_code, 401)
+        self.assertEqual(len(self.events()), 1)
+
+    def test_request_replayed_after_serialization_failure_keeps_its_body(self):
+        """Odoo replays a request after a serialisation conflict: the second
+        attempt must read the same body and authenticate again."""
+        calls = []
+        original = type(self.backend)._retail_inbound_limiter
+
+        def flaky_limiter(backend):
+            calls.append(1)
+            if len(calls) == 1:
+                # what PostgreSQL answers when another worker won the row
+                with mute_logger("odoo.sql_db"):
+                    backend.env.cr.execute(
+                        "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' "
+                        "USING ERRCODE = 'serialization_failure'; END $$"
+                    )
+            return original(backend)
+
+        with (
+            trap_jobs(),
+            patch.object(type(self.backend), "_retail_inbound_limiter", flaky_limiter),
+            patch("odoo.service.model.random.uniform", return_value=0),
+        ):
+            response = self.post(self.partner_payload())
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(len(calls), 2)
         self.assertEqual(len(self.events()), 1)
