@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..services import errors
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.token_bucket import PgTokenBucket
@@ -253,6 +255,93 @@ class RetailBackendMixin(models.AbstractModel):
         self.ensure_one()
         values.update(backend_model=self._name, backend_id=self.id)
         return self.env["retail.sync.exception"].sudo()._record(values)
+
+    # ------------------------------------------------------------------
+    # outbound: one coalescing job per backend and kind
+    # ------------------------------------------------------------------
+    def _retail_schedule_export(self, kind):
+        """Queue the export of everything of ``kind`` marked for sending.
+
+        One pending job per backend and kind (identity key): a thousand
+        changes in a minute make one job that sends them in batches.
+        """
+        for backend in self:
+            if not backend._retail_is_accepting():
+                continue
+            backend.with_delay(
+                identity_key=f"retail.export:{backend._retail_key()}:{kind}",
+                description=self.env._(
+                    "Export %(kind)s to %(backend)s",
+                    kind=kind,
+                    backend=backend.display_name,
+                ),
+                **backend._retail_job_options(),
+            )._retail_export_job(kind)
+
+    def _retail_export_job(self, kind):
+        """Send what is marked for export (queued job).
+
+        The connector implements ``_retail_export_<kind>()``: it records the
+        permanent failures of single records itself and lets transient errors
+        through, which postpone the whole job.
+        """
+        self.ensure_one()
+        if not self._retail_is_accepting():
+            return self.env._("Backend not active: nothing sent.")
+        export = getattr(self, f"_retail_export_{kind}")
+        try:
+            return export()
+        except Exception as exc:
+            kind_of_error = errors.classify(exc)
+            if kind_of_error == "transient":
+                retry_after = getattr(exc, "retry_after", None)
+                raise RetryableJobError(
+                    str(exc), seconds=int(retry_after + 1) if retry_after else None
+                ) from exc
+            if kind_of_error == "permanent":
+                self._retail_raise_exception(
+                    flow="outbound",
+                    category=exc.category,
+                    message=str(exc),
+                    hint=exc.hint or self.env._("Correct the cause, then press Retry."),
+                    job_uuid=self.env.context.get("job_uuid"),
+                )
+                return self.env._("Failed: %(error)s", error=str(exc))
+            raise
+
+    def _retail_on_export_failed(self, exc_name=None, exc_message=None, exc_info=None):
+        """queue_job hook: an export job failed for good (fresh transaction)."""
+        for backend in self.exists():
+            job = (
+                self.env["queue.job"]
+                .sudo()
+                .search(
+                    [
+                        (
+                            "identity_key",
+                            "=like",
+                            f"retail.export:{backend._retail_key()}:%",
+                        ),
+                        ("state", "=", "failed"),
+                    ],
+                    order="date_created desc, id desc",
+                    limit=1,
+                )
+            )
+            backend._retail_raise_exception(
+                flow="outbound",
+                category="unexpected",
+                message=self.env._(
+                    "The export to %(backend)s failed: %(error)s",
+                    backend=backend.display_name,
+                    error=exc_message,
+                ),
+                hint=self.env._(
+                    "If the remote system was unreachable, press Retry once it is "
+                    "back; otherwise send the job's traceback to your integrator."
+                ),
+                job_uuid=job.uuid,
+            )
 
     # ------------------------------------------------------------------
     # hooks implemented by each connector

@@ -64,6 +64,15 @@ class RetailBindingMixin(models.AbstractModel):
     )
 
     @api.model
+    def _retail_export_allowed(self):
+        """False while an import writes: what it writes must not echo back."""
+        return not self.env.context.get(NO_EXPORT_KEY)
+
+    def _retail_importing(self):
+        """These records with the import flag set (see NO_EXPORT_KEY)."""
+        return self.with_context(**{NO_EXPORT_KEY: True})
+
+    @api.model
     def _retail_get(self, backend, external_id):
         return self.with_context(active_test=False).search(
             [("backend_id", "=", backend.id), ("external_id", "=", external_id)],

@@ -6,7 +6,7 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
 from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
-    NO_EXPORT_KEY,
+    payload_hash,
 )
 from odoo.addons.retail_connector_base.services import errors, locks
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
@@ -66,9 +66,7 @@ class RetailTestBackend(models.Model):
     def _import_partner(self, event, payload):
         external_id = str(payload["id"])
         locks.advisory_lock(self.env.cr, self._retail_key(), f"partner:{external_id}")
-        Binding = self.env["retail.test.partner.binding"].with_context(
-            **{NO_EXPORT_KEY: True}
-        )
+        Binding = self.env["retail.test.partner.binding"]._retail_importing()
         binding = Binding._retail_get(self, external_id)
         updated_at = payload.get("updated_at")
         if binding and binding._retail_is_stale(updated_at):
@@ -87,12 +85,60 @@ class RetailTestBackend(models.Model):
             )
         vals = {"name": name.strip(), "email": payload.get("email") or False}
         if binding:
-            binding.odoo_id.write(vals)
-            partner = binding.odoo_id
+            partner = binding.odoo_id.with_env(Binding.env)
+            partner.write(vals)
         else:
-            partner = self.env["res.partner"].create(vals)
+            partner = self.env["res.partner"].with_env(Binding.env).create(vals)
         Binding._retail_bind(self, external_id, partner, payload, updated_at)
         return partner
+
+    # -- outbound ----------------------------------------------------------
+    EXPORT_BATCH = 50
+
+    def _retail_export_partners(self):
+        """Send the partners changed in Odoo (coalesced export job)."""
+        self.ensure_one()
+        bindings = self.env["retail.test.partner.binding"].search(
+            [("backend_id", "=", self.id), ("sync_state", "=", "outdated")],
+            limit=self.EXPORT_BATCH,
+        )
+        client = self._client()
+        sent = 0
+        for binding in bindings:
+            partner = binding.odoo_id
+            document = {"name": partner.name, "email": partner.email or None}
+            try:
+                client.json_request(
+                    "PUT", f"/partners/{binding.external_id}", json=document
+                )
+            except errors.PermanentError as exc:
+                # this record is refused; the others still go out
+                binding._retail_mark_error(str(exc))
+                self._retail_raise_exception(
+                    flow="outbound",
+                    category=exc.category,
+                    message=f"Partner {partner.display_name} ({binding.external_id}) "
+                    f"was not sent: {exc}",
+                    hint=exc.hint
+                    or "Correct the partner in Odoo; saving it sends it again.",
+                    res_model="res.partner",
+                    res_id=partner.id,
+                    remote_ref=binding.external_id,
+                )
+                continue
+            binding.write(
+                {
+                    "sync_state": "synced",
+                    "sync_date": fields.Datetime.now(),
+                    "payload_hash": payload_hash(document),
+                    "last_error": False,
+                }
+            )
+            sent += 1
+        if len(bindings) == self.EXPORT_BATCH:
+            # more to send: the next batch runs in a job of its own
+            self._retail_schedule_export("partners")
+        return f"{sent} of {len(bindings)} partners sent"
 
     # -- demo ------------------------------------------------------------
     def _demo_populate(self):

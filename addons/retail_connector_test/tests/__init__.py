@@ -1,6 +1,7 @@
 from . import test_backend
 from . import test_binding
 from . import test_event_processing
+from . import test_export
 from . import test_sync_exception
 from . import test_security
 from . import test_intake_http

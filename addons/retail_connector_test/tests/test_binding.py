@@ -67,3 +67,18 @@ class TestBinding(RetailTestCase):
         binding._retail_mark_outdated()
         self.assertEqual(binding.sync_state, "outdated")
         self.assertFalse(binding._retail_is_unchanged({"a": 2, "b": 1}))
+
+    def test_import_does_not_mark_outdated_but_local_edit_does(self):
+        event, _c = self.accept(self.partner_payload())
+        event._process()
+        binding = self.Binding._retail_get(self.backend, "C-1")
+        self.assertEqual(binding.sync_state, "synced")
+        # a second import of a changed payload writes the partner again
+        update, _c = self.accept(self.partner_payload(name="Acme Two"), key="k2")
+        update._process()
+        self.assertEqual(binding.odoo_id.name, "Acme Two")
+        self.assertEqual(binding.sync_state, "synced")
+        self.assertFalse(binding._retail_importing()._retail_export_allowed())
+        # a person edits the partner in Odoo: it must be sent out
+        binding.odoo_id.write({"phone": "+1 555 0100"})
+        self.assertEqual(binding.sync_state, "outdated")

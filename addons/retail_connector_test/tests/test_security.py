@@ -1,4 +1,6 @@
 from odoo.exceptions import AccessError
+from odoo.fields import Domain
+from odoo.tools.safe_eval import safe_eval
 
 from .common import RetailTestCase
 
@@ -49,3 +51,33 @@ class TestSecurity(RetailTestCase):
             allowed_company_ids=[self.env.company.id, other_company.id]
         ).search([("id", "=", event.id)])
         self.assertEqual(visible, event)
+
+    def test_every_menu_opens_for_a_retail_user(self):
+        menus = self.env["ir.ui.menu"].search(
+            [
+                (
+                    "id",
+                    "child_of",
+                    self.env.ref("retail_connector_base.menu_retail_root").id,
+                )
+            ]
+        )
+        visible = self.env["ir.ui.menu"].with_user(self.user)._visible_menu_ids()
+        opened = []
+        for menu in menus.filtered("action"):
+            if menu.id not in visible:
+                continue
+            action = menu.action.sudo()
+            Model = self.env[action.res_model].with_user(self.user)
+            views = [(False, mode) for mode in action.view_mode.split(",")]
+            Model.get_views(views)
+            Model.search_read(
+                Domain(safe_eval(action.domain or "[]", {"uid": self.user.id})),
+                limit=5,
+            )
+            opened.append(action.res_model)
+        self.assertIn("retail.sync.exception", opened)
+        self.assertIn("retail.event", opened)
+        self.assertIn("queue.job", opened)
+        self.assertIn("retail.backend", opened)
+        self.assertNotIn("retail.test.backend", opened)  # managers only
