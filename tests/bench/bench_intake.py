@@ -123,15 +123,120 @@ def run_load(name, make_request, count, concurrency):
     }
 
 
-def queries_per_request(log_path, path_pattern):
-    # werkzeug access lines end with: <status> - <queries> <sql time> <other time>
-    regex = re.compile(rf'"{path_pattern} HTTP/1\.1" (\d+) - (\d+) ')
-    counts = [
+def request_queries(log_path, path):
+    """SQL queries of each access-log line for ``path``, in order.
+
+    Odoo's werkzeug access lines end with: <status> - <queries> <sql> <other>.
+    """
+    regex = re.compile(rf'"{re.escape(path)} HTTP/1\.1" (\d+) - (\d+) ')
+    return [
         int(m.group(2))
         for line in Path(log_path).read_text(errors="replace").splitlines()
         if (m := regex.search(line))
     ]
-    return statistics.median(counts) if counts else float("nan")
+
+
+def install(odoo, conf, db):
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    print(f"Installing the addons into {db} ...", flush=True)
+    subprocess.run(
+        [
+            odoo,
+            "-c",
+            str(conf),
+            "-d",
+            db,
+            "--workers=0",
+            "-i",
+            "retail_connector_base,retail_connector_test",
+            "--stop-after-init",
+        ],
+        check=True,
+    )
+
+
+def create_backend(base, db):
+    common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
+    uid = common.authenticate(db, "admin", "admin", {})
+    models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+    return models.execute_kw(
+        db,
+        uid,
+        "admin",
+        "retail.test.backend",
+        "create",
+        [
+            {
+                "name": "Bench feed",
+                "state": "active",
+                "webhook_secret": SECRET,
+                "inbound_rate_limit": 10_000_000,
+            }
+        ],
+    )
+
+
+def measure(base, backend_id, args):
+    url = f"{base}/retail/test/webhook/{backend_id}"
+    run_id = os.urandom(4).hex()
+
+    def delivery(session, i, key=None):
+        body = json.dumps(
+            {"id": f"C-{i}", "name": f"Customer {i}", "email": f"c{i}@bench.example"}
+        ).encode()
+        signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        return session.post(
+            url,
+            data=body,
+            timeout=30,
+            headers={
+                "Content-Type": "application/json",
+                "X-Test-Topic": "partner/upsert",
+                "X-Test-Event-Id": key or f"{run_id}-{i}",
+                "X-Test-Signature": signature,
+            },
+        )
+
+    def health(session, i):
+        return session.get(f"{base}/web/health", timeout=30)
+
+    run_load("warm-up", health, min(200, args.requests), args.concurrency)
+    return [
+        run_load("baseline GET /web/health", health, args.requests, args.concurrency),
+        run_load("new signed deliveries", delivery, args.requests, args.concurrency),
+        run_load(
+            "duplicate deliveries",
+            lambda s, i: delivery(s, 0, key=f"{run_id}-0"),
+            args.requests,
+            args.concurrency,
+        ),
+    ]
+
+
+def report(results, queries, args):
+    print()
+    print(
+        f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
+        f"requests per scenario: {args.requests}, cores: {os.cpu_count()}"
+    )
+    header = (
+        f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
+        f"{'p99 ms':>8} {'queries':>8}  statuses"
+    )
+    print(header)
+    print("-" * len(header))
+    for result, median_queries in zip(results, queries, strict=True):
+        print(
+            f"{result['name']:28} {result['throughput']:8.0f} {result['p50']:8.1f} "
+            f"{result['p90']:8.1f} {result['p99']:8.1f} {median_queries:8.0f}  "
+            f"{result['statuses']}"
+        )
+    baseline = results[0]
+    for result in results[1:]:
+        print(
+            f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
+            f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x"
+        )
 
 
 def main():
@@ -148,100 +253,33 @@ def main():
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
     conf = write_conf(tmp, args)
     odoo = odoo_bin()
-    subprocess.run(["dropdb", "--if-exists", args.db], check=True)
-    print(f"Installing the addons into {args.db} ...", flush=True)
-    subprocess.run(
-        [odoo, "-c", str(conf), "-d", args.db, "--workers=0",
-         "-i", "retail_connector_base,retail_connector_test", "--stop-after-init"],
-        check=True,
+    install(odoo, conf, args.db)
+    server = subprocess.Popen(
+        [odoo, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    server = subprocess.Popen([odoo, "-c", str(conf)], stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{args.port}"
     deadline = threading.Timer(MAX_SECONDS, server.terminate)
     deadline.start()
     try:
         wait_ready(f"{base}/web/health")
-        common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
-        uid = common.authenticate(args.db, "admin", "admin", {})
-        models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
-        backend_id = models.execute_kw(
-            args.db, uid, "admin", "retail.test.backend", "create",
-            [{"name": "Bench feed", "state": "active", "webhook_secret": SECRET,
-              "inbound_rate_limit": 10_000_000}],
-        )
-        url = f"{base}/retail/test/webhook/{backend_id}"
-        run_id = os.urandom(4).hex()
-
-        def delivery(session, i, key=None):
-            body = json.dumps({"id": f"C-{i}", "name": f"Customer {i}",
-                               "email": f"c{i}@bench.example"}).encode()
-            signature = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
-            return session.post(url, data=body, timeout=30, headers={
-                "Content-Type": "application/json",
-                "X-Test-Topic": "partner/upsert",
-                "X-Test-Event-Id": key or f"{run_id}-{i}",
-                "X-Test-Signature": signature,
-            })
-
-        warm = min(200, args.requests)
-        run_load("warm-up", lambda s, i: s.get(f"{base}/web/health"), warm,
-                 args.concurrency)
-        results = [
-            run_load("baseline GET /web/health",
-                     lambda s, i: s.get(f"{base}/web/health", timeout=30),
-                     args.requests, args.concurrency),
-            run_load("new signed deliveries", delivery, args.requests,
-                     args.concurrency),
-            run_load("duplicate deliveries",
-                     lambda s, i: delivery(s, 0, key=f"{run_id}-0"),
-                     args.requests, args.concurrency),
-        ]
-        log = Path(tmp) / "odoo.log"
-        queries = {
-            "baseline GET /web/health": queries_per_request(log, "GET /web/health"),
-            "new signed deliveries": None,
-            "duplicate deliveries": None,
-        }
-        webhook_path = f"POST /retail/test/webhook/{backend_id}"
-        all_posts = queries_per_request(log, webhook_path)
-        # new and duplicate deliveries share a path: split them by position
-        lines = [
-            int(m.group(2))
-            for line in log.read_text(errors="replace").splitlines()
-            if (m := re.search(rf'"{webhook_path} HTTP/1\.1" (\d+) - (\d+) ', line))
-        ]
-        if len(lines) >= 2 * args.requests:
-            queries["new signed deliveries"] = statistics.median(lines[: args.requests])
-            queries["duplicate deliveries"] = statistics.median(lines[args.requests :])
-        else:
-            queries["new signed deliveries"] = all_posts
+        backend_id = create_backend(base, args.db)
+        results = measure(base, backend_id, args)
     finally:
         deadline.cancel()
         server.terminate()
         server.wait(30)
-    print()
-    print(f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
-          f"requests per scenario: {args.requests}, cores: {os.cpu_count()}")
-    header = (f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
-              f"{'p99 ms':>8} {'queries':>8}  statuses")
-    print(header)
-    print("-" * len(header))
-    baseline = results[0]
-    for result in results:
-        q = queries.get(result["name"])
-        q_text = f"{q:8.0f}" if isinstance(q, int | float) else f"{'?':>8}"
-        print(f"{result['name']:28} {result['throughput']:8.0f} {result['p50']:8.1f} "
-              f"{result['p90']:8.1f} {result['p99']:8.1f} {q_text}  "
-              f"{result['statuses']}")
-    for result in results[1:]:
-        print(f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
-              f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x")
-    failed = [r for r in results if set(r["statuses"]) - {200}]
+    log = Path(tmp) / "odoo.log"
+    health = request_queries(log, "GET /web/health")
+    posts = request_queries(log, f"POST /retail/test/webhook/{backend_id}")
+    new, duplicates = posts[: args.requests], posts[args.requests :]
+    queries = [
+        statistics.median(q) if q else float("nan") for q in (health, new, duplicates)
+    ]
+    report(results, queries, args)
     if not args.keep_db:
         subprocess.run(["dropdb", "--if-exists", args.db], check=False)
     shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if any(set(r["statuses"]) - {200} for r in results) else 0
 
 
 if __name__ == "__main__":

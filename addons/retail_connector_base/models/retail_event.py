@@ -200,8 +200,12 @@ class RetailEvent(models.Model):
                 with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                     return Event.create(vals), True
             except psycopg2.errors.UniqueViolation:
-                # a concurrent delivery of the same key committed first
-                pass
+                _logger.info(
+                    "Delivery %s for %s was stored concurrently: counted as a "
+                    "duplicate",
+                    event_key,
+                    backend._retail_key(),
+                )
         event = Event.browse(self._count_duplicate(backend, event_key) or existing.ids)
         event.invalidate_recordset(["duplicate_count"])
         return event, False
