@@ -86,5 +86,19 @@ if [ ! -x "$ODOO_BIN" ]; then
 fi
 [ -n "$ODOO_BIN" ] || die "make demo: the odoo launcher script is not installed next to $PYTHON"
 
+# The demo Shopify store is a simulator on loopback (no real shop needed).
+SIM_PID=""
+if [ -f "$ADDONS_DIR/retail_shopify/simulator/server.py" ]; then
+    SIM_PORT="${SHOPIFY_SIM_PORT:-8999}"
+    info "Starting the Shopify simulator on http://127.0.0.1:$SIM_PORT"
+    "$PYTHON" -m odoo.addons.retail_shopify.simulator.server --port "$SIM_PORT" \
+        >"$VAR_DIR/shopify-simulator.log" 2>&1 &
+    SIM_PID=$!
+    trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+fi
+
 echo "Retail Integration demo: http://localhost:$PORT  login: admin  password: admin"
-exec "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"
+if [ -z "$SIM_PID" ]; then
+    exec "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"
+fi
+"$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"

@@ -39,6 +39,10 @@ class WebhookIntake:
     :param header_whitelist: header names stored with the event
     :param validate: optional ``callable(backend, headers, payload)`` raising
         :class:`~..services.errors.PayloadValidationError`
+    :param precheck: optional ``callable(backend, headers)`` run after
+        authentication, returning ``None`` to go on or ``(status, message)``
+        to refuse the delivery without storing it (e.g. a signed delivery
+        for another shop than the backend's)
     """
 
     def __init__(
@@ -51,6 +55,7 @@ class WebhookIntake:
         event_key,
         header_whitelist=(),
         validate=None,
+        precheck=None,
     ):
         self.backend_model = backend_model
         self.authenticator = authenticator
@@ -59,6 +64,7 @@ class WebhookIntake:
         self.event_key = event_key
         self.header_whitelist = tuple(header_whitelist)
         self.validate = validate
+        self.precheck = precheck
 
     # -- steps -----------------------------------------------------------
     def _read_body(self, limit):
@@ -102,6 +108,13 @@ class WebhookIntake:
                 backend._retail_key(),
             )
             return json_response(401, error="authentication failed")
+        refusal = self.precheck(backend, headers) if self.precheck else None
+        if refusal:
+            status, message = refusal
+            _logger.info(
+                "Refused a delivery for %s: %s", backend._retail_key(), message
+            )
+            return json_response(status, error=message)
         if backend.state not in ("active", "error"):
             return json_response(
                 503, error=f"backend is {backend.state}", retry_after=300

@@ -1,0 +1,345 @@
+import json
+import logging
+from datetime import timedelta
+
+import requests
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
+    MANAGER_GROUP,
+)
+from odoo.addons.retail_connector_base.services import errors
+
+from ..services import webhooks
+from ..services.cost import PgCostLimiter
+from ..services.graphql_client import ShopifyGraphQLClient
+from ..services.order_mapper import (
+    order_from_graphql,
+    order_from_webhook,
+    truncated_connections,
+)
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_API_VERSION = "2026-10"
+# OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
+RECONCILE_PAGE_SIZE = 5
+ORDER_TOPICS = {
+    "orders/create",
+    "orders/updated",
+    "orders/paid",
+    "orders/cancelled",
+    "orders/edited",
+}
+
+
+class ShopifyBackend(models.Model):
+    """One Shopify store connected to this Odoo."""
+
+    _name = "shopify.backend"
+    _inherit = "retail.backend.mixin"
+    _description = "Shopify Store"
+    _retail_source = "shopify"
+    _retail_channel_xmlid = "retail_shopify.channel_shopify_inbound"
+
+    shop_domain = fields.Char(
+        required=True,
+        tracking=True,
+        help="The store's permanent domain, e.g. my-store.myshopify.com.",
+    )
+    access_token = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="Admin API access token of the app installed on the store.",
+    )
+    client_secret = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        help="The app's client secret: Shopify signs every webhook with it.",
+    )
+    api_version = fields.Char(
+        string="API version", required=True, default=DEFAULT_API_VERSION, tracking=True
+    )
+    api_endpoint = fields.Char(
+        string="API endpoint override",
+        tracking=True,
+        help="Leave empty in production. Base URL replacing https://<shop domain>, "
+        "used to talk to a simulator.",
+    )
+    location_ids = fields.One2many("shopify.location", "backend_id", string="Locations")
+    tax_mapping_ids = fields.One2many(
+        "shopify.tax.mapping", "backend_id", string="Tax mapping"
+    )
+    warehouse_id = fields.Many2one(
+        "stock.warehouse",
+        string="Default warehouse",
+        check_company=True,
+        help="Warehouse of imported orders whose location is not mapped.",
+    )
+    pricelist_id = fields.Many2one(
+        "product.pricelist",
+        check_company=True,
+        help="Pricelist of imported orders in the shop currency; orders in "
+        "another currency use an active pricelist of that currency.",
+    )
+    team_id = fields.Many2one("crm.team", string="Sales team", check_company=True)
+    import_financial_statuses = fields.Char(
+        default="paid,partially_paid,authorized",
+        required=True,
+        help="Comma-separated Shopify financial statuses of the orders to import "
+        "(pending, authorized, partially_paid, paid, partially_refunded, "
+        "refunded, voided).",
+    )
+    auto_confirm = fields.Boolean(
+        default=True, help="Confirm imported orders that are paid."
+    )
+    shipping_product_id = fields.Many2one(
+        "product.product",
+        string="Shipping product",
+        default=lambda self: self.env.ref(
+            "retail_shopify.product_shopify_shipping", raise_if_not_found=False
+        ),
+    )
+    orders_checkpoint = fields.Datetime(
+        string="Orders reconciled until",
+        help="The reconciliation polls orders updated since this time minus "
+        "the overlap window.",
+    )
+    reconcile_overlap_minutes = fields.Integer(default=15)
+    order_binding_ids = fields.One2many("shopify.sale.order", "backend_id")
+    order_count = fields.Integer(compute="_compute_order_count")
+
+    _shop_domain_unique = models.Constraint(
+        "UNIQUE (shop_domain, company_id)",
+        "This Shopify store is already connected for this company.",
+    )
+
+    @api.constrains("shop_domain")
+    def _check_shop_domain(self):
+        for backend in self:
+            try:
+                webhooks.validate_shop_domain(backend.shop_domain)
+            except ValueError as exc:
+                raise ValidationError(
+                    self.env._(
+                        "%(domain)s is not a Shopify store domain: use the "
+                        "permanent domain ending in .myshopify.com (%(error)s).",
+                        domain=backend.shop_domain,
+                        error=exc,
+                    )
+                ) from exc
+
+    @api.constrains("import_financial_statuses")
+    def _check_import_financial_statuses(self):
+        allowed = {
+            "pending",
+            "authorized",
+            "partially_paid",
+            "paid",
+            "partially_refunded",
+            "refunded",
+            "voided",
+            "expired",
+        }
+        for backend in self:
+            unknown = set(backend._financial_statuses()) - allowed
+            if unknown:
+                raise ValidationError(
+                    self.env._(
+                        "Unknown financial statuses: %(statuses)s. Use: %(allowed)s.",
+                        statuses=", ".join(sorted(unknown)),
+                        allowed=", ".join(sorted(allowed)),
+                    )
+                )
+
+    @api.onchange("shop_domain")
+    def _onchange_shop_domain(self):
+        if self.shop_domain:
+            self.shop_domain = self.shop_domain.strip().lower()
+
+    def _compute_order_count(self):
+        counts = dict(
+            self.env["shopify.sale.order"]._read_group(
+                [("backend_id", "in", self.ids)], ["backend_id"], ["__count"]
+            )
+        )
+        for backend in self:
+            backend.order_count = counts.get(backend, 0)
+
+    def _financial_statuses(self):
+        self.ensure_one()
+        return [
+            s.strip().lower()
+            for s in (self.import_financial_statuses or "").split(",")
+            if s.strip()
+        ]
+
+    # ------------------------------------------------------------------
+    # client
+    # ------------------------------------------------------------------
+    def _retail_secrets(self):
+        self.ensure_one()
+        backend = self.sudo()
+        return [s for s in (backend.access_token, backend.client_secret) if s]
+
+    def _shopify_session(self):
+        """HTTP session of the client (the tests mount the simulator on it)."""
+        return requests.Session()
+
+    def _shopify_client(self):
+        self.ensure_one()
+        backend = self.sudo()
+        return ShopifyGraphQLClient(
+            backend.shop_domain,
+            backend.access_token or "",
+            api_version=backend.api_version,
+            endpoint=backend.api_endpoint or None,
+            session=self._shopify_session(),
+            cost_limiter=PgCostLimiter(
+                self._retail_cursor_factory(), f"shopify-cost:{self._retail_key()}"
+            ),
+            circuit=self._retail_circuit(),
+        )
+
+    def _retail_test_connection(self):
+        data = self._shopify_client().execute("ShopInfo")
+        shop = data["shop"]
+        return self.env._(
+            "connected to %(name)s (%(domain)s, %(currency)s)",
+            name=shop.get("name"),
+            domain=shop.get("myshopifyDomain"),
+            currency=shop.get("currencyCode"),
+        )
+
+    # ------------------------------------------------------------------
+    # inbound
+    # ------------------------------------------------------------------
+    def _retail_process_event(self, event):
+        topic = event.topic
+        if topic in ORDER_TOPICS:
+            payload = event._load_json()
+            order = order_from_webhook(payload)
+            return self.env["shopify.sale.order"]._import_order(
+                self, order, payload, event=event
+            )
+        if topic == "app/uninstalled":
+            self.write(
+                {
+                    "state": "paused",
+                    "state_message": self.env._(
+                        "The app was uninstalled from the store: reinstall it, "
+                        "update the access token, then activate the backend."
+                    ),
+                }
+            )
+            self.message_post(body=self.env._("Shopify reported the app uninstalled."))
+            return self
+        if topic in webhooks.TOPICS:
+            event._mark_ignored(
+                f"Topic {topic} is received but not processed by this version of "
+                "the connector."
+            )
+            return False
+        event._mark_ignored(f"Unknown topic {topic!r}: nothing to do.")
+        return False
+
+    def _retry_held_orders(self):
+        """Replay the orders held for want of a product (after a link)."""
+        backends = self.filtered(lambda b: b.state == "active")
+        if not backends:
+            return
+        held = (
+            self.env["retail.sync.exception"]
+            .sudo()
+            .search(
+                [
+                    ("backend_model", "=", self._name),
+                    ("backend_id", "in", backends.ids),
+                    ("state", "=", "open"),
+                    ("category", "=", "mapping"),
+                    ("event_id.topic", "in", sorted(ORDER_TOPICS)),
+                    ("event_id.state", "=", "failed"),
+                ]
+            )
+        )
+        for exception in held:
+            exception.event_id.action_replay()
+
+    # ------------------------------------------------------------------
+    # reconciliation
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_reconcile_orders(self):
+        for backend in self.search([("state", "=", "active")]):
+            backend.with_delay(
+                identity_key=f"shopify.reconcile:{backend.id}",
+                **backend._retail_job_options(channel="root.retail.shopify.reconcile"),
+            )._reconcile_orders()
+
+    def _reconcile_orders(self, since=None):
+        """Import the orders updated remotely since the checkpoint (job).
+
+        Webhooks make orders arrive fast; this makes sure none is missing.
+        """
+        self.ensure_one()
+        started = fields.Datetime.now()
+        since = since or self.orders_checkpoint or (started - timedelta(days=7))
+        since = since - timedelta(minutes=self.reconcile_overlap_minutes)
+        query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+        client = self._shopify_client()
+        imported = skipped = 0
+        Binding = self.env["shopify.sale.order"]
+        for node in client.paginate(
+            "OrdersUpdatedSince",
+            {"first": RECONCILE_PAGE_SIZE, "query": query},
+            ("orders",),
+        ):
+            if truncated_connections(node):
+                # more lines than a page holds: read the whole order
+                node = client.execute("OrderById", {"id": node["id"]})["order"]
+            try:
+                with self.env.cr.savepoint():
+                    order = order_from_graphql(node)
+                    binding = Binding._retail_get(self, order.gid)
+                    if binding.external_updated_at and (
+                        order.updated_at <= binding.external_updated_at
+                    ):
+                        skipped += 1
+                        continue
+                    Binding._import_order(self, order, node)
+                imported += 1
+            except errors.PermanentError as exc:
+                self._retail_raise_exception(
+                    flow="reconciliation",
+                    category=exc.category,
+                    message=f"Order {node.get('name') or node.get('id')}: {exc}",
+                    hint=exc.hint,
+                    remote_ref=node.get("id"),
+                    payload_excerpt=json.dumps(node, default=str)[:2000],
+                )
+        self.orders_checkpoint = started
+        return f"{imported} orders imported or updated, {skipped} already up to date"
+
+    def action_reconcile_orders(self):
+        for backend in self:
+            backend.with_delay(
+                identity_key=f"shopify.reconcile:{backend.id}",
+                **backend._retail_job_options(channel="root.retail.shopify.reconcile"),
+            )._reconcile_orders()
+        return self._retail_notify(
+            self.env._("Reconciliation queued"),
+            self.env._("Orders updated in Shopify are being imported."),
+            "info",
+        )
+
+    def action_open_orders(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Shopify orders"),
+            "res_model": "sale.order",
+            "view_mode": "list,form",
+            "domain": [("shopify_binding_ids.backend_id", "=", self.id)],
+        }

@@ -1,0 +1,511 @@
+import logging
+
+from odoo import api, fields, models
+from odoo.tools import float_compare, float_round
+
+from odoo.addons.retail_connector_base.services import errors, locks
+
+_logger = logging.getLogger(__name__)
+
+DONE_PICKING_STATES = ("done",)
+
+
+class ShopifySaleOrder(models.Model):
+    """A Shopify order and the Odoo sale order it became."""
+
+    _name = "shopify.sale.order"
+    _inherit = "retail.binding.mixin"
+    _description = "Shopify Order Binding"
+    _rec_name = "shopify_name"
+
+    backend_id = fields.Many2one(
+        "shopify.backend", required=True, ondelete="cascade", index=True
+    )
+    odoo_id = fields.Many2one(
+        "sale.order", string="Sale order", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", related="backend_id.company_id", store=True, index=True
+    )
+    shopify_name = fields.Char(string="Shopify order", readonly=True)
+    financial_status = fields.Char(readonly=True)
+    fulfillment_status = fields.Char(readonly=True)
+    admin_url = fields.Char(string="Shopify admin", compute="_compute_admin_url")
+
+    @api.depends("external_id", "backend_id.shop_domain")
+    def _compute_admin_url(self):
+        for binding in self:
+            numeric = (binding.external_id or "").rsplit("/", 1)[-1]
+            handle = (binding.backend_id.shop_domain or "").split(".", 1)[0]
+            binding.admin_url = (
+                f"https://admin.shopify.com/store/{handle}/orders/{numeric}"
+                if numeric.isdigit() and handle
+                else False
+            )
+
+    # ------------------------------------------------------------------
+    # import
+    # ------------------------------------------------------------------
+    @api.model
+    def _import_order(self, backend, order, payload, event=None):
+        """Create or update the sale order of a canonical Shopify order.
+
+        Idempotent: an advisory lock per order serialises concurrent
+        deliveries, the binding's unique constraint is the last line, stale
+        and unchanged versions are ignored.
+        """
+        locks.advisory_lock(self.env.cr, backend._retail_key(), f"order:{order.gid}")
+        Binding = self._retail_importing().sudo()
+
+        def ignore(reason):
+            if event:
+                event._mark_ignored(reason)
+            else:
+                _logger.info("Shopify order %s: %s", order.name, reason)
+
+        binding = Binding._retail_get(backend, order.gid)
+        if binding:
+            if binding._retail_is_stale(order.updated_at):
+                ignore("A newer version of this order was already applied.")
+                return binding.odoo_id
+            if binding._retail_is_unchanged(payload):
+                ignore("Same content as the version already applied.")
+                return binding.odoo_id
+            return binding._apply_update(order, payload, ignore)
+        if order.is_cancelled:
+            ignore("The order was cancelled before it was imported.")
+            return False
+        if order.financial_status not in backend._financial_statuses():
+            ignore(
+                f"Financial status {order.financial_status!r} is not imported by "
+                f"the backend's policy ({backend.import_financial_statuses})."
+            )
+            return False
+        sale = Binding.env["sale.order"].create(
+            Binding._prepare_sale_order(backend, order)
+        )
+        Binding._check_totals(sale, order)
+        binding = Binding._retail_bind(
+            backend, order.gid, sale, payload, order.updated_at
+        )
+        binding.write(
+            {
+                "shopify_name": order.name,
+                "financial_status": order.financial_status,
+                "fulfillment_status": order.fulfillment_status,
+            }
+        )
+        if backend.auto_confirm and order.financial_status in ("paid",):
+            sale.action_confirm()
+        return sale
+
+    def _apply_update(self, order, payload, ignore):
+        """Apply a newer version of an imported order."""
+        self.ensure_one()
+        sale = self.odoo_id
+        delivered = sale.picking_ids.filtered(lambda p: p.state in DONE_PICKING_STATES)
+        if order.is_cancelled:
+            if sale.state == "cancel":
+                ignore("The order is already cancelled.")
+            elif delivered:
+                raise errors.ConflictError(
+                    f"Shopify order {order.name} was cancelled but {sale.name} has "
+                    "already shipped.",
+                    hint="Create the return and the credit note by hand, or ask "
+                    "the customer; then ignore this exception.",
+                    details={
+                        "remote_ref": order.gid,
+                        "res_model": "sale.order",
+                        "res_id": sale.id,
+                    },
+                )
+            else:
+                sale.with_context(disable_cancel_warning=True)._action_cancel()
+        else:
+            self._update_lines(sale, order, delivered)
+            if (
+                self.backend_id.auto_confirm
+                and sale.state == "draft"
+                and order.financial_status == "paid"
+            ):
+                sale.action_confirm()
+        self._retail_bind(
+            self.backend_id, order.gid, sale, payload, order.updated_at
+        ).write(
+            {
+                "financial_status": order.financial_status,
+                "fulfillment_status": order.fulfillment_status,
+            }
+        )
+        return sale
+
+    def _update_lines(self, sale, order, delivered):
+        """Edits: quantities of undelivered lines follow Shopify."""
+        by_gid = {
+            line.shopify_line_gid: line
+            for line in sale.order_line
+            if line.shopify_line_gid
+        }
+        conflicts = []
+        for line in order.lines:
+            odoo_line = by_gid.get(line.gid)
+            if odoo_line is None:
+                if delivered:
+                    conflicts.append(line.title)
+                    continue
+                sale.write(
+                    {
+                        "order_line": [
+                            (0, 0, self._prepare_line(self.backend_id, order, line))
+                        ]
+                    }
+                )
+                continue
+            if float_compare(
+                odoo_line.product_uom_qty, line.quantity, precision_digits=3
+            ):
+                if odoo_line.qty_delivered > line.quantity:
+                    conflicts.append(line.title)
+                    continue
+                odoo_line.product_uom_qty = line.quantity
+        if conflicts:
+            raise errors.ConflictError(
+                f"Shopify order {order.name} was edited after shipping: "
+                f"{', '.join(conflicts)}.",
+                hint="Adjust the delivery and the invoice by hand, then ignore "
+                "this exception.",
+                details={
+                    "remote_ref": order.gid,
+                    "res_model": "sale.order",
+                    "res_id": sale.id,
+                },
+            )
+
+    # ------------------------------------------------------------------
+    # mapping
+    # ------------------------------------------------------------------
+    @api.model
+    def _prepare_sale_order(self, backend, order):
+        partner, invoice, shipping = self._partners(backend, order)
+        values = {
+            "partner_id": partner.id,
+            "partner_invoice_id": invoice.id,
+            "partner_shipping_id": shipping.id,
+            "company_id": backend.company_id.id,
+            "client_order_ref": order.name,
+            "origin": f"Shopify {order.name}",
+            "date_order": order.processed_at or order.created_at,
+            "pricelist_id": self._pricelist(backend, order).id or False,
+            "note": order.note or False,
+            "order_line": [],
+        }
+        if backend.team_id:
+            values["team_id"] = backend.team_id.id
+        if backend.user_id:
+            values["user_id"] = backend.user_id.id
+        warehouse = backend.warehouse_id
+        if warehouse:
+            values["warehouse_id"] = warehouse.id
+        missing = [line for line in order.lines if not self._product(backend, line)]
+        if missing:
+            skus = ", ".join(
+                f"{line.title} (SKU {line.sku or 'none'})" for line in missing
+            )
+            raise errors.MappingError(
+                f"Shopify order {order.name} is held: no Odoo product for {skus}.",
+                hint="Give the Odoo product the same Internal Reference (SKU) or "
+                "barcode, or link the Shopify variant to it; the order is "
+                "imported automatically once every product is linked.",
+                details={"remote_ref": order.gid},
+            )
+        for line in order.lines:
+            values["order_line"].append(
+                (0, 0, self._prepare_line(backend, order, line))
+            )
+        for shipping_line in order.shipping_lines:
+            values["order_line"].append(
+                (0, 0, self._prepare_shipping_line(backend, order, shipping_line))
+            )
+        return values
+
+    @api.model
+    def _product(self, backend, line):
+        Product = self.env["product.product"].with_context(active_test=False)
+        if line.variant_gid:
+            binding = self.env["shopify.product.variant"]._retail_get(
+                backend, line.variant_gid
+            )
+            if binding:
+                return binding.odoo_id
+        if line.sku:
+            for field in ("default_code", "barcode"):
+                products = Product.search(
+                    [
+                        (field, "=", line.sku),
+                        ("company_id", "in", (False, backend.company_id.id)),
+                    ],
+                    limit=2,
+                )
+                if len(products) == 1:
+                    return products
+        return Product
+
+    @api.model
+    def _prepare_line(self, backend, order, line):
+        product = self._product(backend, line)
+        taxes = self._taxes(backend, order, line.tax_lines, line.title)
+        gross = line.unit_price * line.quantity
+        discount = (
+            float((line.total_discount / gross) * 100)
+            if gross and line.total_discount
+            else 0.0
+        )
+        return {
+            "product_id": product.id,
+            "name": line.title
+            + (f" - {line.variant_title}" if line.variant_title else ""),
+            "product_uom_qty": line.quantity,
+            "price_unit": float(line.unit_price),
+            "discount": discount,
+            "tax_ids": [(6, 0, taxes.ids)],
+            "shopify_line_gid": line.gid,
+        }
+
+    @api.model
+    def _prepare_shipping_line(self, backend, order, shipping_line):
+        if not backend.shipping_product_id:
+            raise errors.MappingError(
+                f"Shopify order {order.name} has shipping but backend "
+                f"{backend.display_name} has no shipping product.",
+                hint="Set the shipping product on the backend, then press Retry.",
+                details={"remote_ref": order.gid},
+            )
+        taxes = self._taxes(
+            backend, order, shipping_line.tax_lines, shipping_line.title
+        )
+        price = shipping_line.price
+        discount = (
+            float(shipping_line.total_discount / price * 100)
+            if price and shipping_line.total_discount
+            else 0.0
+        )
+        return {
+            "product_id": backend.shipping_product_id.id,
+            "name": shipping_line.title or backend.shipping_product_id.name,
+            "product_uom_qty": 1,
+            "price_unit": float(price),
+            "discount": discount,
+            "tax_ids": [(6, 0, taxes.ids)],
+            "shopify_line_gid": shipping_line.gid,
+        }
+
+    @api.model
+    def _taxes(self, backend, order, tax_lines, what):
+        Tax = self.env["account.tax"]
+        taxes = Tax
+        for tax_line in tax_lines:
+            if not tax_line.rate and not tax_line.amount:
+                continue
+            mapping = backend.tax_mapping_ids.filtered(
+                lambda m, t=tax_line: (
+                    m.title == t.title
+                    and float_compare(m.rate, float(t.rate), precision_digits=6) == 0
+                )
+            )
+            if mapping:
+                taxes |= mapping[0].tax_id
+                continue
+            candidates = Tax.search(
+                [
+                    ("type_tax_use", "=", "sale"),
+                    ("amount_type", "=", "percent"),
+                    ("company_id", "=", backend.company_id.id),
+                ]
+            ).filtered(
+                lambda t, r=tax_line.rate: (
+                    float_compare(t.amount, float(r * 100), precision_digits=4) == 0
+                    and t.price_include == order.taxes_included
+                )
+            )
+            if len(candidates) == 1:
+                taxes |= candidates
+                continue
+            rate = float_round(float(tax_line.rate * 100), precision_digits=4)
+            raise errors.MappingError(
+                f"Shopify order {order.name}: the tax '{tax_line.title}' ({rate}%, "
+                f"{'included in' if order.taxes_included else 'added to'} prices) "
+                f"on {what} has no Odoo tax"
+                + (" (several Odoo taxes have this rate)" if candidates else "")
+                + ".",
+                hint=f"Add '{tax_line.title}' at {rate}% to the tax mapping of "
+                f"{backend.display_name}, then press Retry.",
+                details={"remote_ref": order.gid},
+            )
+        return taxes
+
+    @api.model
+    def _pricelist(self, backend, order):
+        pricelist = backend.pricelist_id
+        if pricelist and pricelist.currency_id.name == order.currency:
+            return pricelist
+        pricelist = self.env["product.pricelist"].search(
+            [
+                ("currency_id.name", "=", order.currency),
+                ("company_id", "in", (False, backend.company_id.id)),
+            ],
+            limit=1,
+        )
+        if not pricelist and backend.company_id.currency_id.name == order.currency:
+            return pricelist  # no pricelist: the order is in company currency
+        if not pricelist:
+            raise errors.MappingError(
+                f"Shopify order {order.name} is in {order.currency} but no "
+                f"pricelist uses {order.currency}.",
+                hint=f"Activate the currency {order.currency} and create a "
+                "pricelist in it, then press Retry.",
+                details={"remote_ref": order.gid},
+            )
+        return pricelist
+
+    @api.model
+    def _partners(self, backend, order):
+        """Customer (matched by email, then phone), invoice and delivery."""
+        Partner = self.env["res.partner"]
+        customer = order.customer
+        email = (customer.email if customer else None) or order.email
+        phone = (customer.phone if customer else None) or order.phone
+        partner = Partner
+        domain_company = [("company_id", "in", (False, backend.company_id.id))]
+        if email:
+            partner = Partner.search(
+                [("email", "=ilike", email), ("parent_id", "=", False)]
+                + domain_company,
+                limit=1,
+            )
+        if not partner and phone:
+            partner = Partner.search(
+                [("phone", "=", phone), ("parent_id", "=", False)] + domain_company,
+                limit=1,
+            )
+        if not partner:
+            address = order.billing_address or order.shipping_address
+            name = (
+                " ".join(
+                    part
+                    for part in (
+                        (customer.first_name if customer else None)
+                        or (address.first_name if address else None),
+                        (customer.last_name if customer else None)
+                        or (address.last_name if address else None),
+                    )
+                    if part
+                )
+                or email
+                or f"Shopify customer {order.name}"
+            )
+            partner = Partner.create(
+                dict(
+                    self._address_values(address) if address else {},
+                    name=name,
+                    email=email or False,
+                    phone=phone or False,
+                    customer_rank=1,
+                )
+            )
+        invoice = self._address_partner(partner, order.billing_address, "invoice")
+        shipping = self._address_partner(partner, order.shipping_address, "delivery")
+        return partner, invoice, shipping
+
+    @api.model
+    def _address_values(self, address):
+        country = self.env["res.country"].search(
+            [("code", "=", (address.country_code or "").upper())], limit=1
+        )
+        state = self.env["res.country.state"]
+        if country and address.province_code:
+            state = state.search(
+                [("country_id", "=", country.id), ("code", "=", address.province_code)],
+                limit=1,
+            )
+        return {
+            "street": address.address1 or False,
+            "street2": address.address2 or False,
+            "city": address.city or False,
+            "zip": address.zip or False,
+            "country_id": country.id or False,
+            "state_id": state.id or False,
+        }
+
+    @api.model
+    def _address_partner(self, partner, address, kind):
+        if not address:
+            return partner
+        values = self._address_values(address)
+        if all(
+            (partner[key].id if key.endswith("_id") else partner[key]) == value
+            for key, value in values.items()
+        ):
+            return partner
+        existing = partner.child_ids.filtered(
+            lambda c: (
+                c.type == kind
+                and all(
+                    (c[key].id if key.endswith("_id") else c[key]) == value
+                    for key, value in values.items()
+                )
+            )
+        )
+        if existing:
+            return existing[0]
+        return self.env["res.partner"].create(
+            dict(
+                values,
+                parent_id=partner.id,
+                type=kind,
+                name=address.name or partner.name,
+                phone=address.phone or False,
+            )
+        )
+
+    @api.model
+    def _check_totals(self, sale, order):
+        """An order whose total differs from Shopify's is not kept.
+
+        Shopify rounds every tax line of every order line on its own; Odoo
+        rounds the taxes of a line together. That may move the total by at
+        most one cent per Shopify tax line: such a difference is accepted and
+        written on the order; anything larger means a wrong mapping.
+        """
+        expected = float(order.total_price)
+        difference = float_round(
+            sale.amount_total - expected, precision_rounding=sale.currency_id.rounding
+        )
+        if not difference:
+            return
+        tax_lines = sum(len(line.tax_lines) for line in order.lines) + sum(
+            len(line.tax_lines) for line in order.shipping_lines
+        )
+        tolerance = tax_lines * sale.currency_id.rounding
+        if abs(difference) <= tolerance + sale.currency_id.rounding / 2:
+            sale.message_post(
+                body=self.env._(
+                    "Shopify total %(expected).2f %(currency)s; the Odoo total "
+                    "differs by %(difference).2f because Shopify rounds each tax "
+                    "line separately.",
+                    expected=expected,
+                    currency=order.currency,
+                    difference=difference,
+                )
+            )
+            return
+        raise errors.PayloadValidationError(
+            f"Shopify order {order.name}: the Odoo total {sale.amount_total:.2f} "
+            f"differs from Shopify's {expected:.2f} {order.currency}.",
+            hint="Check the tax mapping (rates and 'included in price') and the "
+            "rounding method of the company, then press Retry.",
+            details={"remote_ref": order.gid},
+        )
+
+    def action_open_shopify(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.admin_url, "target": "new"}

@@ -1,0 +1,30 @@
+from odoo import fields, models
+
+
+class ShopifyTaxMapping(models.Model):
+    """Which Odoo tax stands for a Shopify tax line (title and rate)."""
+
+    _name = "shopify.tax.mapping"
+    _description = "Shopify Tax Mapping"
+    _order = "backend_id, title, rate"
+
+    backend_id = fields.Many2one(
+        "shopify.backend", required=True, ondelete="cascade", index=True
+    )
+    company_id = fields.Many2one(related="backend_id.company_id", store=True)
+    title = fields.Char(
+        required=True, help="Tax title as Shopify shows it, e.g. 'CA State Tax'."
+    )
+    rate = fields.Float(
+        digits=(12, 6), required=True, help="Rate as a fraction: 0.0725 for 7.25%."
+    )
+    tax_id = fields.Many2one(
+        "account.tax",
+        required=True,
+        check_company=True,
+        domain="[('type_tax_use', '=', 'sale')]",
+    )
+
+    _mapping_unique = models.Constraint(
+        "UNIQUE (backend_id, title, rate)", "This Shopify tax is already mapped."
+    )

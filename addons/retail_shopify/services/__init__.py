@@ -1,0 +1,1 @@
+"""Plain-Python services of the Shopify connector (no ORM)."""

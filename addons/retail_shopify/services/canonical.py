@@ -1,0 +1,352 @@
+"""The canonical Shopify order: one shape for webhooks and GraphQL answers.
+
+Webhook payloads (REST-shaped JSON) and GraphQL order nodes are both mapped
+to these frozen dataclasses by :mod:`.order_mapper`, so the rest of the
+connector compares and imports one kind of object whatever the source.
+
+Conventions:
+
+* money is :class:`~decimal.Decimal` in the shop currency (``shop_money``),
+  never the presentment currency the buyer saw;
+* datetimes are naive and in UTC;
+* identifiers are GraphQL global ids (``gid://shopify/Order/123``);
+* statuses are the lower-case words of the REST API.
+"""
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+ZERO = Decimal(0)
+
+FINANCIAL_STATUSES = frozenset(
+    {
+        "pending",
+        "authorized",
+        "partially_paid",
+        "paid",
+        "partially_refunded",
+        "refunded",
+        "voided",
+        "expired",
+    }
+)
+FULFILLMENT_STATUSES = frozenset({"unfulfilled", "partial", "fulfilled", "restocked"})
+CANCEL_REASONS = frozenset(
+    {"customer", "declined", "fraud", "inventory", "other", "staff"}
+)
+RESTOCK_TYPES = frozenset({"no_restock", "cancel", "return", "legacy_restock"})
+
+
+def _sum(amounts):
+    return sum(amounts, ZERO)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Address:
+    """A postal address of an order (billing or shipping)."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    zip: str | None = None
+    country_code: str | None = None
+    phone: str | None = None
+
+    @property
+    def full_name(self):
+        """The name to print: ``name``, else first and last name joined."""
+        if self.name:
+            return self.name
+        parts = [part for part in (self.first_name, self.last_name) if part]
+        return " ".join(parts) or None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Customer:
+    """The customer account an order belongs to."""
+
+    gid: str
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+
+    @property
+    def full_name(self):
+        parts = [part for part in (self.first_name, self.last_name) if part]
+        return " ".join(parts) or None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class TaxLine:
+    """A tax charged on a line or a shipping line.
+
+    ``rate`` is a fraction (``0.2`` for 20 %); ``amount`` is the tax in the
+    shop currency, included in the price when the order's
+    ``taxes_included`` is true.
+    """
+
+    title: str
+    rate: Decimal
+    amount: Decimal
+
+    @property
+    def rate_percent(self):
+        return self.rate * 100
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class DiscountAllocation:
+    """The part of a discount taken off one line or shipping line."""
+
+    amount: Decimal
+    title: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class OrderLine:
+    """A product line of an order.
+
+    ``unit_price`` is the price before any discount; ``total_discount`` is
+    the sum of the ``discount_allocations`` on the line (line discounts and
+    the line's share of order discounts). ``current_quantity`` is what is
+    left after edits and refunds, when the source tells it.
+    """
+
+    gid: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    variant_gid: str | None = None
+    product_gid: str | None = None
+    sku: str | None = None
+    variant_title: str | None = None
+    total_discount: Decimal = ZERO
+    discount_allocations: tuple[DiscountAllocation, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+    requires_shipping: bool = True
+    taxable: bool = True
+    current_quantity: int | None = None
+
+    @property
+    def gross_amount(self):
+        """Unit price times quantity, before discounts."""
+        return self.unit_price * self.quantity
+
+    @property
+    def net_amount(self):
+        """Amount of the line after its discounts (taxes as in the price)."""
+        return self.gross_amount - self.total_discount
+
+    @property
+    def tax_amount(self):
+        return _sum(tax.amount for tax in self.tax_lines)
+
+    @property
+    def display_name(self):
+        if self.variant_title:
+            return f"{self.title} - {self.variant_title}"
+        return self.title
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ShippingLine:
+    """A shipping charge of an order; ``price`` is before discounts."""
+
+    gid: str | None
+    title: str
+    price: Decimal
+    code: str | None = None
+    total_discount: Decimal = ZERO
+    discount_allocations: tuple[DiscountAllocation, ...] = ()
+    tax_lines: tuple[TaxLine, ...] = ()
+
+    @property
+    def net_amount(self):
+        return self.price - self.total_discount
+
+    @property
+    def tax_amount(self):
+        return _sum(tax.amount for tax in self.tax_lines)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CanonicalOrder:
+    """A Shopify order, whatever the source it was read from.
+
+    Order totals are Shopify's own figures in the shop currency:
+    ``subtotal_price`` is the lines after discounts (before shipping and,
+    when excluded, taxes), ``total_shipping`` the shipping before
+    discounts, ``total_price`` what the customer pays.
+    """
+
+    gid: str
+    legacy_id: int
+    name: str
+    currency: str
+    presentment_currency: str
+    taxes_included: bool
+    financial_status: str | None
+    fulfillment_status: str
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    processed_at: datetime.datetime | None = None
+    cancelled_at: datetime.datetime | None = None
+    cancel_reason: str | None = None
+    customer: Customer | None = None
+    email: str | None = None
+    phone: str | None = None
+    billing_address: Address | None = None
+    shipping_address: Address | None = None
+    lines: tuple[OrderLine, ...] = ()
+    shipping_lines: tuple[ShippingLine, ...] = ()
+    subtotal_price: Decimal = ZERO
+    total_discounts: Decimal = ZERO
+    total_tax: Decimal = ZERO
+    total_shipping: Decimal = ZERO
+    total_price: Decimal = ZERO
+    note: str | None = None
+    tags: tuple[str, ...] = ()
+    source_name: str | None = None
+    test: bool = False
+
+    @property
+    def is_cancelled(self):
+        return self.cancelled_at is not None
+
+    @property
+    def is_paid(self):
+        return self.financial_status == "paid"
+
+    @property
+    def is_multi_currency(self):
+        """Whether the buyer paid in another currency than the shop's."""
+        return self.presentment_currency != self.currency
+
+    @property
+    def contact_email(self):
+        """The order's email, else the customer's."""
+        return self.email or (self.customer.email if self.customer else None)
+
+    @property
+    def contact_phone(self):
+        return self.phone or (self.customer.phone if self.customer else None)
+
+    @property
+    def lines_gross_amount(self):
+        """Sum of the lines before discounts."""
+        return _sum(line.gross_amount for line in self.lines)
+
+    @property
+    def lines_net_amount(self):
+        return _sum(line.net_amount for line in self.lines)
+
+    @property
+    def lines_discount(self):
+        return _sum(line.total_discount for line in self.lines)
+
+    @property
+    def shipping_net_amount(self):
+        return _sum(line.net_amount for line in self.shipping_lines)
+
+    @property
+    def shipping_discount(self):
+        return _sum(line.total_discount for line in self.shipping_lines)
+
+    @property
+    def tax_lines_amount(self):
+        """Sum of the tax lines of every line and shipping line."""
+        return _sum(line.tax_amount for line in self.lines) + _sum(
+            line.tax_amount for line in self.shipping_lines
+        )
+
+    @property
+    def computed_total(self):
+        """The total rebuilt from the lines: it should equal ``total_price``.
+
+        Lines after discounts, plus shipping after discounts, plus the
+        taxes when they are not already in the prices.
+        """
+        total = self.lines_net_amount + self.shipping_net_amount
+        if not self.taxes_included:
+            total += self.tax_lines_amount
+        return total
+
+    def line(self, gid):
+        """The line with this gid, or None."""
+        return next((line for line in self.lines if line.gid == gid), None)
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class RefundLine:
+    """Units of one order line given back in a refund.
+
+    ``subtotal`` and ``total_tax`` are in the shop currency; ``restock_type``
+    is ``no_restock``, ``cancel``, ``return`` or ``legacy_restock``.
+    """
+
+    line_gid: str
+    quantity: int
+    subtotal: Decimal
+    total_tax: Decimal
+    restock_type: str = "no_restock"
+
+    @property
+    def total(self):
+        return self.subtotal + self.total_tax
+
+    @property
+    def restocks(self):
+        """Whether the units go back to stock."""
+        return self.restock_type != "no_restock"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class CanonicalRefund:
+    """A refund of a Shopify order.
+
+    Line and shipping amounts are in the shop currency ``currency``;
+    ``transactions_total`` is the money actually sent back by successful
+    refund transactions, in ``transactions_currency`` (the currency the
+    buyer paid in).
+    """
+
+    gid: str
+    order_gid: str
+    created_at: datetime.datetime
+    currency: str | None
+    note: str | None = None
+    lines: tuple[RefundLine, ...] = ()
+    shipping_amount: Decimal = ZERO
+    shipping_tax: Decimal = ZERO
+    transactions_total: Decimal = ZERO
+    transactions_currency: str | None = None
+    legacy_id: int | None = None
+
+    @property
+    def lines_subtotal(self):
+        return _sum(line.subtotal for line in self.lines)
+
+    @property
+    def lines_tax(self):
+        return _sum(line.total_tax for line in self.lines)
+
+    @property
+    def total(self):
+        """Lines and shipping refunded, taxes included, in ``currency``."""
+        return (
+            self.lines_subtotal
+            + self.lines_tax
+            + self.shipping_amount
+            + self.shipping_tax
+        )
+
+    @property
+    def restocked_lines(self):
+        return tuple(line for line in self.lines if line.restocks)

@@ -1,0 +1,1 @@
+"""A Shopify Admin API simulator used by the tests and the demo."""

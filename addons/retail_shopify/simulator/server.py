@@ -1,0 +1,259 @@
+"""Serve a :class:`ShopifySimulator` over HTTP on the loopback interface.
+
+``serve(sim)`` runs a werkzeug server in a daemon thread (tests, demo). Run
+``python3 -m odoo.addons.retail_shopify.simulator.server --port 8999`` for a
+demo store with a few locations, products and stock; its token and client
+secret are those of the demo backend. Besides the Admin API it answers, for
+the demo only (same access token header):
+
+- ``POST /simulator/demo/orders``: place an order of one or two demo products
+  (JSON body ``{"lines": [{"sku": ..., "quantity": ...}]}`` optional);
+- ``GET /simulator/demo/state``: locations, stock, orders and pending webhooks.
+
+Pending webhooks are POSTed every few seconds to ``--webhook-url`` when given,
+else to the store's webhook subscriptions.
+"""
+
+import argparse
+import hmac
+import ipaddress
+import json
+import logging
+import random
+import signal
+import threading
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from .shopify import ShopifySimulator
+
+_logger = logging.getLogger(__name__)
+
+DEMO_DOMAIN = "retail-demo.myshopify.com"
+DEMO_TOKEN = "shpat_demo_simulator_token"
+DEMO_SECRET = "demo-simulator-client-secret"
+DEMO_PRODUCTS = (
+    (
+        "Canvas tote bag",
+        [{"sku": "TOTE-NAT", "barcode": "0012345000017", "price": "24.00"}],
+    ),
+    (
+        "Merino beanie",
+        [
+            {
+                "sku": "BEANIE-GRY",
+                "barcode": "0012345000024",
+                "price": "32.00",
+                "option": "Grey",
+            },
+            {
+                "sku": "BEANIE-NVY",
+                "barcode": "0012345000031",
+                "price": "32.00",
+                "option": "Navy",
+            },
+        ],
+    ),
+    ("Ceramic mug", [{"sku": "MUG-WHT", "barcode": "0012345000048", "price": "14.50"}]),
+    (
+        "Linen apron",
+        [{"sku": "APRON-SND", "barcode": "0012345000055", "price": "39.00"}],
+    ),
+)
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _json(payload, status=200):
+    return Response(
+        json.dumps(payload, default=str), status=status, mimetype="application/json"
+    )
+
+
+def _demo_state(sim):
+    with sim._lock:
+        return {
+            "shop": sim.shop_domain,
+            "locations": [
+                {"id": loc["id"], "name": loc["name"]} for loc in sim.locations.values()
+            ],
+            "stock": [
+                {
+                    "sku": level["item"]["variant"]["sku"],
+                    "location": level["location"]["name"],
+                    "available": level["_q"]["available"],
+                    "committed": level["_q"]["committed"],
+                }
+                for level in sim.levels.values()
+            ],
+            "orders": [
+                {
+                    "id": order["id"],
+                    "name": order["name"],
+                    "financial_status": order["_financial_status"],
+                    "updated_at": order["updatedAt"],
+                }
+                for order in sim.orders.values()
+            ],
+            "outbox": [
+                {"topic": w.topic, "event_id": w.event_id, "attempts": w.attempts}
+                for w in sim.outbox
+            ],
+            "webhook_subscriptions": [
+                {"topic": s["topic"], "uri": s["uri"]}
+                for s in sim.webhook_subscriptions.values()
+            ],
+        }
+
+
+def _demo_order(sim, request):
+    payload = request.get_json(silent=True) or {}
+    lines = payload.get("lines")
+    if not lines:
+        skus = [v["sku"] for v in sim.variants.values() if v["sku"]]
+        picked = random.sample(skus, k=min(len(skus), random.randint(1, 2)))
+        lines = [{"sku": sku, "quantity": random.randint(1, 3)} for sku in picked]
+    try:
+        order = sim.create_order(
+            lines,
+            shipping={"title": "Standard", "price": "5.00"},
+            tax_lines=[{"title": "NY State Tax", "rate": "0.04"}],
+        )
+    except (KeyError, ValueError) as exc:
+        return _json({"error": str(exc)}, status=400)
+    return _json(order, status=201)
+
+
+def wsgi_app(sim):
+    """The WSGI application answering for ``sim``."""
+
+    @Request.application
+    def application(request):
+        if request.path.startswith("/simulator/demo/"):
+            token = request.headers.get("X-Shopify-Access-Token", "")
+            if not hmac.compare_digest(token.encode(), sim.access_token.encode()):
+                return _json({"errors": "unauthorized"}, status=401)
+            if request.path == "/simulator/demo/state" and request.method == "GET":
+                return _json(_demo_state(sim))
+            if request.path == "/simulator/demo/orders" and request.method == "POST":
+                return _demo_order(sim, request)
+            return _json({"errors": "Not Found"}, status=404)
+        status, headers, body = sim.handle(
+            request.method, request.full_path, dict(request.headers), request.get_data()
+        )
+        return Response(body, status=status, headers=headers)
+
+    return application
+
+
+def serve(sim, host="127.0.0.1", port=0):
+    """Serve ``sim`` on ``host:port`` (loopback only) in a daemon thread.
+
+    Returns ``(server, base_url)``; stop with ``server.shutdown()``. The
+    simulator's ``base_url`` becomes the served URL (bulk operation files
+    are linked there).
+    """
+    if not _is_loopback(host):
+        raise ValueError(f"the simulator listens on loopback only, not {host!r}")
+    server = make_server(host, port, wsgi_app(sim), threaded=True)
+    shown = f"[{host}]" if ":" in host else host
+    base_url = f"http://{shown}:{server.server_port}"
+    sim.base_url = base_url
+    thread = threading.Thread(
+        target=server.serve_forever, name="shopify-simulator", daemon=True
+    )
+    thread.start()
+    return server, base_url
+
+
+def demo_simulator(**kwargs):
+    """A simulator holding the demo store: 2 locations, 5 variants in stock."""
+    options = {
+        "shop_domain": DEMO_DOMAIN,
+        "access_token": DEMO_TOKEN,
+        "client_secret": DEMO_SECRET,
+        "shop_name": "Retail Demo",
+    }
+    options.update(kwargs)
+    sim = ShopifySimulator(**options)
+    warehouse = sim.add_location("Main warehouse")
+    store = sim.add_location(
+        "Brooklyn store",
+        address={"address1": "100 Atlantic Avenue", "city": "Brooklyn", "zip": "11201"},
+    )
+    for index, (title, variants) in enumerate(DEMO_PRODUCTS):
+        product = sim.add_product(title, variants)
+        for position, variant in enumerate(product["variants"]):
+            item = variant["inventoryItem"]["id"]
+            sim.set_available(item, warehouse, 20 + 5 * index + position)
+            sim.set_available(item, store, 3 + index)
+    return sim
+
+
+def _deliver_forever(sim, url, interval, stop):
+    while not stop.wait(interval):
+        try:
+            delivered = sim.deliver(url)
+        except Exception:  # a demo loop must survive any delivery problem
+            _logger.exception("webhook delivery failed")
+            continue
+        for webhook in delivered:
+            _logger.info("delivered %s (event %s)", webhook.topic, webhook.event_id)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Serve a demo Shopify store (Admin GraphQL API simulator)."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="loopback address")
+    parser.add_argument("--port", type=int, default=8999)
+    parser.add_argument("--domain", default=DEMO_DOMAIN)
+    parser.add_argument("--token", default=DEMO_TOKEN)
+    parser.add_argument("--secret", default=DEMO_SECRET)
+    parser.add_argument(
+        "--webhook-url",
+        help="POST every webhook there (default: to the webhook subscriptions)",
+    )
+    parser.add_argument(
+        "--deliver-every", type=float, default=2.0, help="seconds between deliveries"
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    sim = demo_simulator(
+        shop_domain=args.domain, access_token=args.token, client_secret=args.secret
+    )
+    server, base_url = serve(sim, args.host, args.port)
+    stop = threading.Event()
+    deliverer = threading.Thread(
+        target=_deliver_forever,
+        args=(sim, args.webhook_url, args.deliver_every, stop),
+        name="shopify-simulator-webhooks",
+        daemon=True,
+    )
+    deliverer.start()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    _logger.info(
+        "Shopify simulator for %s on %s (API %s)",
+        sim.shop_domain,
+        base_url,
+        sim.api_version,
+    )
+    try:
+        while not stop.wait(3600):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+import json
+from pathlib import Path
+from unittest.mock import patch
+from urllib.parse import urlsplit
+
+import requests
+
+from odoo.tests import new_test_user
+
+from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHOP = "retail-test.myshopify.com"
+TOKEN = "shpat_test_token_0123456789"
+SECRET = "shopify-client-secret-abcdef"
+
+
+class ShopifyTestMixin:
+    """A Shopify backend wired to the simulator (no network)."""
+
+    @classmethod
+    def setup_shopify(cls):
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.backend = cls.env["shopify.backend"].create(
+            {
+                "name": "Test store",
+                "shop_domain": SHOP,
+                "access_token": TOKEN,
+                "client_secret": SECRET,
+                "state": "active",
+            }
+        )
+        cls.Event = cls.env["retail.event"]
+        cls.Exception = cls.env["retail.sync.exception"]
+        cls.Binding = cls.env["shopify.sale.order"]
+        cls.user = new_test_user(
+            cls.env,
+            login="shopify_user",
+            groups="base.group_user,retail_connector_base.group_retail_user",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="shopify_manager",
+            groups="base.group_user,retail_connector_base.group_retail_manager",
+        )
+
+    @classmethod
+    def setup_simulator(cls):
+        """Serve the backend's API calls from a simulated shop."""
+        from ..simulator.adapter import SimulatorAdapter  # noqa: PLC0415
+        from ..simulator.shopify import ShopifySimulator  # noqa: PLC0415
+
+        cls.sim = sim = ShopifySimulator(
+            shop_domain=SHOP, access_token=TOKEN, client_secret=SECRET
+        )
+
+        def session(backend):
+            http = requests.Session()
+            http.mount(f"https://{SHOP}", SimulatorAdapter(sim))
+            return http
+
+        patcher = patch.object(type(cls.backend), "_shopify_session", session)
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+
+    @staticmethod
+    def fixture(name):
+        return json.loads((FIXTURES / f"{name}.json").read_text())
+
+    @classmethod
+    def setup_catalog(cls):
+        """Products, taxes and mappings matching the order fixtures."""
+        Tax = cls.env["account.tax"]
+        company = cls.env.company
+
+        def tax(name, amount, included=False):
+            return Tax.create(
+                {
+                    "name": name,
+                    "amount": amount,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "company_id": company.id,
+                    "price_include_override": "tax_included"
+                    if included
+                    else "tax_excluded",
+                }
+            )
+
+        cls.ny_state = tax("NY State Tax 4%", 4.0)
+        cls.ny_city = tax("New York City Tax 4.5%", 4.5)
+        cls.ny_mctd = tax("MCTD 0.375%", 0.375)
+        cls.backend.write(
+            {
+                "tax_mapping_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "title": "NY State Tax",
+                            "rate": 0.04,
+                            "tax_id": cls.ny_state.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "title": "New York City Tax",
+                            "rate": 0.045,
+                            "tax_id": cls.ny_city.id,
+                        },
+                    ),
+                    (
+                        0,
+                        0,
+                        {
+                            "title": "Metropolitan Commuter Transportation District",
+                            "rate": 0.00375,
+                            "tax_id": cls.ny_mctd.id,
+                        },
+                    ),
+                ]
+            }
+        )
+        Product = cls.env["product.product"]
+        cls.tee = Product.create(
+            {
+                "name": "Organic tee navy M",
+                "default_code": "TEE-ORG-NAV-M",
+                "type": "consu",
+                "is_storable": True,
+                "list_price": 25.0,
+            }
+        )
+        cls.tote = Product.create(
+            {
+                "name": "Canvas tote",
+                "barcode": "TOTE-CNV-NAT",
+                "type": "consu",
+                "list_price": 18.5,
+            }
+        )
+
+    @classmethod
+    def _request_handler(cls, session, request, **kwargs):
+        # the simulator is mounted on the client's session; anything else
+        # leaving the host is refused by Odoo's own handler
+        if urlsplit(request.url).hostname == SHOP:
+            adapter_kwargs = {
+                k: kwargs[k]
+                for k in ("stream", "timeout", "verify", "cert", "proxies")
+                if k in kwargs
+            }
+            return session.get_adapter(request.url).send(request, **adapter_kwargs)
+        return super()._request_handler(session, request, **kwargs)
+
+    def deliver(self, topic, payload, *, event_id="evt-1", backend=None):
+        """Store a webhook delivery as the controller would; return the event."""
+        backend = backend or self.backend
+        event, _created = self.Event._accept(
+            backend,
+            topic=topic,
+            event_key=event_id,
+            payload=json.dumps(payload),
+            headers={"X-Shopify-Topic": topic},
+        )
+        return event
+
+    @staticmethod
+    def sign(body):
+        return hmac_sha256_digest(SECRET, body)

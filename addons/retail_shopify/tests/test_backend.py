@@ -1,0 +1,32 @@
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import TransactionCase
+
+from .common import SECRET, TOKEN, ShopifyTestMixin
+
+
+class TestShopifyBackend(ShopifyTestMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_shopify()
+
+    def test_shop_domain_must_be_a_myshopify_domain(self):
+        with self.assertRaisesRegex(ValidationError, "myshopify.com"):
+            self.backend.shop_domain = "shop.example.com"
+
+    def test_financial_statuses_are_checked(self):
+        with self.assertRaisesRegex(ValidationError, "Unknown financial statuses"):
+            self.backend.import_financial_statuses = "paid,almost_paid"
+
+    def test_credentials_for_managers_only(self):
+        as_user = self.backend.with_user(self.user)
+        self.assertEqual(as_user.shop_domain, self.backend.shop_domain)
+        for field in ("access_token", "client_secret"):
+            with self.assertRaises(AccessError):
+                as_user.read([field])
+        as_manager = self.backend.with_user(self.manager)
+        self.assertEqual(as_manager.access_token, TOKEN)
+        self.assertEqual(as_manager.client_secret, SECRET)
+
+    def test_secrets_are_redacted_everywhere(self):
+        self.assertEqual(set(self.backend._retail_secrets()), {TOKEN, SECRET})
