@@ -7,3 +7,5 @@ from . import test_graphql_contract
 from . import test_simulator
 from . import test_graphql_client
 from . import test_cost
+from . import test_reconciliation
+from . import test_concurrency

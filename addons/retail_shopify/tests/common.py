@@ -44,13 +44,12 @@ class ShopifyTestMixin:
             groups="base.group_user,retail_connector_base.group_retail_manager",
         )
 
-    @classmethod
-    def setup_simulator(cls):
-        """Serve the backend's API calls from a simulated shop."""
+    def setup_simulator(self):
+        """Serve the backend's API calls from a new simulated shop."""
         from ..simulator.adapter import SimulatorAdapter  # noqa: PLC0415
         from ..simulator.shopify import ShopifySimulator  # noqa: PLC0415
 
-        cls.sim = sim = ShopifySimulator(
+        self.sim = sim = ShopifySimulator(
             shop_domain=SHOP, access_token=TOKEN, client_secret=SECRET
         )
 
@@ -59,9 +58,9 @@ class ShopifyTestMixin:
             http.mount(f"https://{SHOP}", SimulatorAdapter(sim))
             return http
 
-        patcher = patch.object(type(cls.backend), "_shopify_session", session)
+        patcher = patch.object(type(self.backend), "_shopify_session", session)
         patcher.start()
-        cls.addClassCleanup(patcher.stop)
+        self.addCleanup(patcher.stop)
 
     @staticmethod
     def fixture(name):

@@ -1,0 +1,128 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import TransactionCase
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.services import errors
+
+from .common import ShopifyTestMixin
+
+
+class TestReconciliation(ShopifyTestMixin, TransactionCase):
+    """The poll through the GraphQL API, against the simulated shop."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+        cls.mug = cls.env["product.product"].create(
+            {"name": "Stoneware mug", "default_code": "MUG-STONE", "type": "consu"}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.setup_simulator()
+        self.sim_product = self.sim.add_product(
+            "Stoneware mug", variants=[{"sku": "MUG-STONE", "price": "14.00"}]
+        )
+
+    def place_order(self, **kwargs):
+        variant = self.sim_product["variants"][0]
+        kwargs.setdefault(
+            "customer",
+            {"first_name": "Ada", "last_name": "Byron", "email": "ada@example.org"},
+        )
+        return self.sim.create_order(
+            [{"variant_gid": variant["id"], "quantity": 2, "price": "14.00"}],
+            notify=False,  # the webhook never comes
+            **kwargs,
+        )
+
+    def reconcile(self):
+        return self.backend._reconcile_orders(
+            since=fields.Datetime.now() - timedelta(days=1)
+        )
+
+    def test_connection_through_the_api(self):
+        message = self.backend._retail_test_connection()
+        self.assertIn("retail-test.myshopify.com", message)
+
+    def test_order_whose_webhook_never_came_is_imported(self):
+        order = self.place_order()
+        result = self.reconcile()
+        self.assertIn("1 orders imported", result)
+        binding = self.Binding._retail_get(self.backend, order["admin_graphql_api_id"])
+        sale = binding.odoo_id
+        self.assertEqual(sale.client_order_ref, order["name"])
+        self.assertEqual(sale.partner_id.email, "ada@example.org")
+        self.assertAlmostEqual(sale.amount_total, float(order["total_price"]))
+        self.assertTrue(self.backend.orders_checkpoint)
+        # the next run finds nothing new
+        self.assertIn("0 orders imported", self.reconcile())
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("client_order_ref", "=", order["name"])]
+            ),
+            1,
+        )
+
+    def test_webhook_and_poll_give_one_sale_order(self):
+        order = self.place_order()
+        event = self.deliver("orders/create", order, event_id="e1")
+        event._process()
+        self.assertEqual(event.state, "done", event.error)
+        self.reconcile()
+        self.assertEqual(
+            self.env["sale.order"].search_count(
+                [("client_order_ref", "=", order["name"])]
+            ),
+            1,
+        )
+
+    def test_unmatched_order_becomes_reconciliation_exception(self):
+        order = self.sim.create_order(
+            [
+                {
+                    "sku": "UNKNOWN-SKU",
+                    "quantity": 1,
+                    "price": "5.00",
+                    "title": "Mystery box",
+                }
+            ],
+            notify=False,
+        )
+        self.reconcile()
+        exc = self.Exception.search(
+            [
+                ("flow", "=", "reconciliation"),
+                ("remote_ref", "=", order["admin_graphql_api_id"]),
+            ]
+        )
+        self.assertEqual(exc.category, "mapping")
+        self.assertIn("UNKNOWN-SKU", exc.message)
+
+    def test_throttling_postpones_the_job(self):
+        for _i in range(3):
+            self.place_order()
+        # an almost empty bucket that refills slowly
+        bucket = self.sim._bucket
+        bucket.level, bucket.rate = 100.0, 1.0
+        try:
+            self.reconcile()
+        except errors.RateLimitedError as exc:
+            self.assertGreater(exc.retry_after, 2)
+        else:
+            self.fail("the simulator's bucket cannot afford a page of orders")
+
+    def test_cron_queues_one_job_per_active_backend(self):
+        with trap_jobs() as trap:
+            self.env["shopify.backend"]._cron_reconcile_orders()
+            self.env["shopify.backend"]._cron_reconcile_orders()
+            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
+
+    def test_unreachable_shop_is_transient(self):
+        self.sim.fail_next(5, status=503)
+        with self.assertRaises(errors.TransientError):
+            self.reconcile()
