@@ -86,15 +86,47 @@ if [ ! -x "$ODOO_BIN" ]; then
 fi
 [ -n "$ODOO_BIN" ] || die "make demo: the odoo launcher script is not installed next to $PYTHON"
 
-# The demo Shopify store is a simulator on loopback (no real shop needed).
+# The demo Shopify store is a simulator on loopback (no real shop needed): it
+# sends its webhooks to the demo backend, and a few orders are placed once
+# Odoo answers.
 SIM_PID=""
 if [ -f "$ADDONS_DIR/retail_shopify/simulator/server.py" ]; then
     SIM_PORT="${SHOPIFY_SIM_PORT:-8999}"
-    info "Starting the Shopify simulator on http://127.0.0.1:$SIM_PORT"
-    "$PYTHON" -m odoo.addons.retail_shopify.simulator.server --port "$SIM_PORT" \
-        >"$VAR_DIR/shopify-simulator.log" 2>&1 &
-    SIM_PID=$!
-    trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+    BACKEND_ID="$(psql -X -A -t -d "$DB" -c "SELECT res_id FROM ir_model_data
+        WHERE module = 'retail_shopify' AND name = 'demo_shopify_backend'")"
+    if [ -n "$BACKEND_ID" ]; then
+        info "Starting the Shopify simulator on http://127.0.0.1:$SIM_PORT"
+        "$PYTHON" - "$ADDONS_DIR" --port "$SIM_PORT" \
+            --webhook-url "http://127.0.0.1:$PORT/retail/shopify/webhook/$BACKEND_ID" \
+            >"$VAR_DIR/shopify-simulator.log" 2>&1 <<'PY' &
+import runpy
+import sys
+
+import odoo.addons
+
+odoo.addons.__path__.append(sys.argv[1])
+sys.argv = ["shopify-simulator", *sys.argv[2:]]
+runpy.run_module("odoo.addons.retail_shopify.simulator.server", run_name="__main__")
+PY
+        SIM_PID=$!
+        trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+        # once Odoo answers, customers place orders in the simulated shop; the
+        # one with the apron is held: no Odoo product has its SKU yet
+        (
+            for _ in $(seq 1 120); do
+                curl -fs -o /dev/null "http://127.0.0.1:$PORT/web/health" && break
+                sleep 1
+            done
+            for lines in '[{"sku": "TOTE-NAT", "quantity": 2}]' \
+                '[{"sku": "BEANIE-GRY", "quantity": 1}, {"sku": "MUG-WHT", "quantity": 4}]' \
+                '[{"sku": "APRON-SND", "quantity": 1}]'; do
+                curl -fs -o /dev/null -X POST -H "Content-Type: application/json" \
+                    -H "X-Shopify-Access-Token: shpat_demo_simulator_token" \
+                    -d "{\"lines\": $lines}" \
+                    "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
+            done
+        ) &
+    fi
 fi
 
 echo "Retail Integration demo: http://localhost:$PORT  login: admin  password: admin"

@@ -1,7 +1,9 @@
 import logging
 
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.tools import float_compare, float_round
+from odoo.tools import float_compare, float_round, mute_logger
 
 from odoo.addons.retail_connector_base.services import errors, locks
 
@@ -81,13 +83,24 @@ class ShopifySaleOrder(models.Model):
                 f"the backend's policy ({backend.import_financial_statuses})."
             )
             return False
-        sale = Binding.env["sale.order"].create(
-            Binding._prepare_sale_order(backend, order)
-        )
-        Binding._check_totals(sale, order)
-        binding = Binding._retail_bind(
-            backend, order.gid, sale, payload, order.updated_at
-        )
+        try:
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                sale = Binding.env["sale.order"].create(
+                    Binding._prepare_sale_order(backend, order)
+                )
+                Binding._check_totals(sale, order)
+                binding = Binding._retail_bind(
+                    backend, order.gid, sale, payload, order.updated_at
+                )
+        except psycopg2.errors.UniqueViolation as exc:
+            # another worker imported the order after this transaction began:
+            # its binding is invisible here but the unique index saw it
+            raise errors.LockContentionError(
+                f"Shopify order {order.name} was imported by another worker at "
+                "the same time; this delivery is processed again.",
+                retry_after=2,
+                hint="Nothing to do: the job retries automatically.",
+            ) from exc
         binding.write(
             {
                 "shopify_name": order.name,

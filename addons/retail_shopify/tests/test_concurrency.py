@@ -68,10 +68,13 @@ class TestConcurrentOrderDelivery(BaseCase):
             env["product.product"].browse(self.product_id).unlink()
             partners.unlink()
 
-    def process(self, event_id, before_commit=None):
+    def process(self, event_id, before_commit=None, after_snapshot=None):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             event = env["retail.event"].browse(event_id)
+            if after_snapshot:
+                cr.execute("SELECT 1")  # the transaction's snapshot starts here
+                after_snapshot()
             try:
                 result = event._process()
             except RetryableJobError:
@@ -101,6 +104,36 @@ class TestConcurrentOrderDelivery(BaseCase):
         self.assertTrue(outcome["first"].startswith("done"), outcome)
         self.assertEqual(outcome["second"], "retry")
         # the job runner retries the second delivery later
+        outcome["retry"] = self.process(self.event_ids[1])
+        self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM sale_order WHERE client_order_ref = %s",
+                (PAYLOAD["name"],),
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
+
+    def test_second_worker_started_before_the_first_committed(self):
+        """The lock is free again, but the second transaction's snapshot
+        predates the first one's commit: the unique index catches it and the
+        delivery is retried instead of failing."""
+        snapshot_taken, first_done = threading.Event(), threading.Event()
+        outcome = {}
+
+        def second():
+            outcome["second"] = self.process(
+                self.event_ids[1],
+                after_snapshot=lambda: (snapshot_taken.set(), first_done.wait(30)),
+            )
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        self.assertTrue(snapshot_taken.wait(30))
+        outcome["first"] = self.process(self.event_ids[0])
+        first_done.set()
+        worker.join(60)
+        self.assertTrue(outcome["first"].startswith("done"), outcome)
+        self.assertEqual(outcome["second"], "retry")
         outcome["retry"] = self.process(self.event_ids[1])
         self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
         with self.registry.cursor() as cr:
