@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
 from ..services.errors import CATEGORIES
+from ..services.pg import short_transaction
 
 FLOWS = [
     ("inbound", "Inbound"),
@@ -144,14 +145,26 @@ class RetailSyncException(models.Model):
             with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 exc = self.create(values)
         except psycopg2.errors.UniqueViolation:
-            # an identical exception was opened concurrently
-            existing = self.search(
-                [("fingerprint", "=", values["fingerprint"]), ("state", "=", "open")],
-                limit=1,
-            )
-            return existing._merge_occurrence(values)
+            # an identical exception was opened by a transaction that committed
+            # after this one began: count this occurrence on it
+            return self.browse(self._count_concurrent_occurrence(values["fingerprint"]))
         exc._notify_assignee()
         return exc
+
+    @api.model
+    def _count_concurrent_occurrence(self, fingerprint):
+        def increment(cr):
+            cr.execute(
+                "UPDATE retail_sync_exception"
+                " SET occurrence_count = occurrence_count + 1,"
+                " last_seen = (now() AT TIME ZONE 'UTC')"
+                " WHERE fingerprint = %s AND state = 'open' RETURNING id",
+                (fingerprint,),
+            )
+            row = cr.fetchone()
+            return row[0] if row else []
+
+        return short_transaction(self.env.registry.cursor, increment)
 
     def _merge_occurrence(self, values):
         self.ensure_one()

@@ -28,6 +28,12 @@ class TestConcurrentDelivery(BaseCase):
     def _cleanup(self):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            env["retail.sync.exception"].search(
+                [
+                    ("backend_model", "=", "retail.test.backend"),
+                    ("backend_id", "=", self.backend_id),
+                ]
+            ).unlink()
             env["retail.event"].search(
                 [
                     ("backend_model", "=", "retail.test.backend"),
@@ -92,6 +98,48 @@ class TestConcurrentDelivery(BaseCase):
                 (self.backend_id,),
             )
             self.assertEqual(cr.fetchone(), (1, 1))
+
+
+class TestConcurrentExceptions(TestConcurrentDelivery):
+    """The same problem reported by two workers at once is one exception."""
+
+    def record(self, after_snapshot=None):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            if after_snapshot:
+                cr.execute("SELECT 1")
+                after_snapshot()
+            backend = env["retail.test.backend"].browse(self.backend_id)
+            return backend._retail_raise_exception(
+                flow="outbound",
+                category="remote_rejected",
+                message="Partner P-1 was refused: email is invalid",
+                remote_ref="P-1",
+            ).id
+
+    def test_same_exception_from_two_transactions(self):
+        snapshot_taken, first_done = threading.Event(), threading.Event()
+        ids = {}
+
+        def second():
+            ids["second"] = self.record(
+                after_snapshot=lambda: (snapshot_taken.set(), first_done.wait(30))
+            )
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        self.assertTrue(snapshot_taken.wait(30))
+        ids["first"] = self.record()
+        first_done.set()
+        worker.join(30)
+        self.assertEqual(ids["first"], ids["second"])
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*), max(occurrence_count) FROM retail_sync_exception"
+                " WHERE backend_model = 'retail.test.backend' AND backend_id = %s",
+                (self.backend_id,),
+            )
+            self.assertEqual(cr.fetchone(), (1, 2))
 
 
 class TestConcurrentRateLimit(BaseCase):
