@@ -1,15 +1,15 @@
 import json
-from urllib.parse import urlsplit
 
 from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
+from odoo.addons.retail_connector_base.tests.common import RemoteAdapterTestMixin
 
 SECRET = "s3cret-webhook-key"
 TOKEN = "remote-access-token-123"
 
 
-class RetailTestMixin:
+class RetailTestMixin(RemoteAdapterTestMixin):
     """Fixtures shared by the model, job and HTTP tests."""
 
     @classmethod
@@ -43,20 +43,6 @@ class RetailTestMixin:
         payload = {"id": external_id, "name": name, "email": "shop@acme.example"}
         payload.update(extra)
         return payload
-
-    @classmethod
-    def _request_handler(cls, session, request, **kwargs):
-        # calls to the remote reach the transport adapter, which the tests
-        # replace with `responses`: an unregistered URL fails, nothing leaves
-        # the host; calls to the test server go through Odoo's own handler
-        if urlsplit(request.url).hostname in ("127.0.0.1", "localhost"):
-            return super()._request_handler(session, request, **kwargs)
-        adapter_kwargs = {
-            key: kwargs[key]
-            for key in ("stream", "timeout", "verify", "cert", "proxies")
-            if key in kwargs
-        }
-        return session.get_adapter(request.url).send(request, **adapter_kwargs)
 
     def accept(self, payload, topic="partner/upsert", key="evt-1", backend=None):
         event, created = self.Event._accept(

@@ -1,13 +1,13 @@
 import json
 from pathlib import Path
 from unittest.mock import patch
-from urllib.parse import urlsplit
 
 import requests
 
 from odoo.tests import new_test_user
 
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
+from odoo.addons.retail_connector_base.tests.common import RemoteAdapterTestMixin
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = "retail-test.myshopify.com"
@@ -15,7 +15,7 @@ TOKEN = "shpat_test_token_0123456789"
 SECRET = "shopify-client-secret-abcdef"
 
 
-class ShopifyTestMixin:
+class ShopifyTestMixin(RemoteAdapterTestMixin):
     """A Shopify backend wired to the simulator (no network)."""
 
     @classmethod
@@ -140,19 +140,6 @@ class ShopifyTestMixin:
                 "list_price": 18.5,
             }
         )
-
-    @classmethod
-    def _request_handler(cls, session, request, **kwargs):
-        # the simulator is mounted on the client's session; anything else
-        # leaving the host is refused by Odoo's own handler
-        if urlsplit(request.url).hostname == SHOP:
-            adapter_kwargs = {
-                k: kwargs[k]
-                for k in ("stream", "timeout", "verify", "cert", "proxies")
-                if k in kwargs
-            }
-            return session.get_adapter(request.url).send(request, **adapter_kwargs)
-        return super()._request_handler(session, request, **kwargs)
 
     def deliver(self, topic, payload, *, event_id="evt-1", backend=None):
         """Store a webhook delivery as the controller would; return the event."""

@@ -68,6 +68,14 @@ class TestConcurrentOrderDelivery(BaseCase):
             env["product.product"].browse(self.product_id).unlink()
             partners.unlink()
 
+    def assert_one_sale_order(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM sale_order WHERE client_order_ref = %s",
+                (PAYLOAD["name"],),
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
+
     def process(self, event_id, before_commit=None, after_snapshot=None):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -106,12 +114,7 @@ class TestConcurrentOrderDelivery(BaseCase):
         # the job runner retries the second delivery later
         outcome["retry"] = self.process(self.event_ids[1])
         self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "SELECT count(*) FROM sale_order WHERE client_order_ref = %s",
-                (PAYLOAD["name"],),
-            )
-            self.assertEqual(cr.fetchone()[0], 1)
+        self.assert_one_sale_order()
 
     def test_second_worker_started_before_the_first_committed(self):
         """The lock is free again, but the second transaction's snapshot
@@ -136,9 +139,4 @@ class TestConcurrentOrderDelivery(BaseCase):
         self.assertEqual(outcome["second"], "retry")
         outcome["retry"] = self.process(self.event_ids[1])
         self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
-        with self.registry.cursor() as cr:
-            cr.execute(
-                "SELECT count(*) FROM sale_order WHERE client_order_ref = %s",
-                (PAYLOAD["name"],),
-            )
-            self.assertEqual(cr.fetchone()[0], 1)
+        self.assert_one_sale_order()
