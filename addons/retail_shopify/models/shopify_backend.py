@@ -236,6 +236,16 @@ class ShopifyBackend(models.Model):
             )
             self.message_post(body=self.env._("Shopify reported the app uninstalled."))
             return self
+        compliance = {
+            "customers/data_request": self._shopify_data_request,
+            "customers/redact": self._shopify_redact_customer,
+            "shop/redact": self._shopify_redact_shop,
+        }
+        if topic in compliance:
+            result = compliance[topic](event, event._load_json())
+            # the request itself names the customer: keep no copy of it
+            event.write({"payload": "[redacted after processing]"})
+            return result[:1] if result else False
         if topic in webhooks.TOPICS:
             event._mark_ignored(
                 f"Topic {topic} is received but not processed by this version of "

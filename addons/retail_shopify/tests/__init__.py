@@ -9,3 +9,4 @@ from . import test_graphql_client
 from . import test_cost
 from . import test_reconciliation
 from . import test_concurrency
+from . import test_compliance
