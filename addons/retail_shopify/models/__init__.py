@@ -7,3 +7,4 @@ from . import sale_order
 from . import sale_order_line
 from . import product_product
 from . import shopify_compliance
+from . import shopify_webhook_registration

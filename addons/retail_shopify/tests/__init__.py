@@ -10,3 +10,4 @@ from . import test_cost
 from . import test_reconciliation
 from . import test_concurrency
 from . import test_compliance
+from . import test_webhook_registration
