@@ -1,3 +1,5 @@
+from . import shopify_compliance
+from . import shopify_webhook_registration
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping
@@ -6,5 +8,3 @@ from . import shopify_product_variant
 from . import sale_order
 from . import sale_order_line
 from . import product_product
-from . import shopify_compliance
-from . import shopify_webhook_registration

@@ -39,7 +39,11 @@ class ShopifyBackend(models.Model):
     """One Shopify store connected to this Odoo."""
 
     _name = "shopify.backend"
-    _inherit = "retail.backend.mixin"
+    _inherit = [
+        "retail.backend.mixin",
+        "shopify.compliance.mixin",
+        "shopify.webhook.registration.mixin",
+    ]
     _description = "Shopify Store"
     _retail_source = "shopify"
     _retail_channel_xmlid = "retail_shopify.channel_shopify_inbound"

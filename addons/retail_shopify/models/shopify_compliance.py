@@ -5,10 +5,11 @@ from odoo import fields, models
 REDACTED = "[redacted at the shop's request]"
 
 
-class ShopifyBackend(models.Model):
-    """Shopify's mandatory privacy webhooks."""
+class ShopifyComplianceMixin(models.AbstractModel):
+    """Shopify's mandatory privacy webhooks, for the store backend."""
 
-    _inherit = "shopify.backend"
+    _name = "shopify.compliance.mixin"
+    _description = "Shopify Privacy Webhooks"
 
     def _shopify_customer_orders(self, payload):
         """Bindings of the orders the payload names, for this store."""

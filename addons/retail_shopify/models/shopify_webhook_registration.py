@@ -3,10 +3,11 @@ from odoo import models
 from ..services import webhooks
 
 
-class ShopifyBackend(models.Model):
-    """Create or repair the store's webhook subscriptions."""
+class ShopifyWebhookRegistrationMixin(models.AbstractModel):
+    """Create or repair the store's webhook subscriptions (store backend)."""
 
-    _inherit = "shopify.backend"
+    _name = "shopify.webhook.registration.mixin"
+    _description = "Shopify Webhook Registration"
 
     def _shopify_callback_url(self):
         self.ensure_one()
