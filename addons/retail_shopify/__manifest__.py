@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-connectors/retail-connectors",
     "author": "Retail Connectors contributors",
     "license": "LGPL-3",
-    "depends": ["retail_connector_base", "sale_stock"],
+    "depends": ["retail_connector_base", "sale_stock", "stock_delivery"],
     "external_dependencies": {"python": ["requests", "pydantic", "graphql-core"]},
     "data": [
         "security/ir.model.access.csv",

@@ -8,3 +8,5 @@ from . import shopify_product_variant
 from . import sale_order
 from . import sale_order_line
 from . import product_product
+from . import shopify_fulfillment
+from . import stock_picking

@@ -282,6 +282,64 @@ class ShopifyBackend(models.Model):
             exception.event_id.action_replay()
 
     # ------------------------------------------------------------------
+    # outbound: fulfilments
+    # ------------------------------------------------------------------
+    FULFILLMENT_BATCH = 20
+
+    def _retail_export_fulfillments(self):
+        """Create the Shopify fulfilments of the deliveries done in Odoo."""
+        self.ensure_one()
+        bindings = self.env["shopify.fulfillment"].search(
+            [("backend_id", "=", self.id), ("sync_state", "=", "pending")],
+            limit=self.FULFILLMENT_BATCH,
+        )
+        client = self._shopify_client()
+        sent = 0
+        for binding in bindings:
+            order = binding.order_binding_id
+            data = client.execute(
+                "FulfillmentOrdersForOrder", {"id": order.external_id}
+            )
+            fulfillment_orders = (
+                (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
+            )
+            try:
+                result = client.mutate(
+                    "FulfillmentCreate",
+                    {"fulfillment": binding._fulfillment_input(fulfillment_orders)},
+                    result_key="fulfillmentCreate",
+                )
+            except errors.PermanentError as exc:
+                binding._retail_mark_error(str(exc))
+                self._retail_raise_exception(
+                    flow="outbound",
+                    category=exc.category,
+                    message=f"Delivery {binding.odoo_id.name} was not sent to "
+                    f"Shopify order {order.shopify_name}: {exc}",
+                    hint=exc.hint
+                    or self.env._("Correct the delivery, then press Retry."),
+                    res_model="stock.picking",
+                    res_id=binding.odoo_id.id,
+                    remote_ref=order.external_id,
+                )
+                continue
+            fulfillment = result["fulfillment"]
+            tracking = fulfillment.get("trackingInfo") or []
+            binding.write(
+                {
+                    "external_id": fulfillment["id"],
+                    "sync_state": "synced",
+                    "sync_date": fields.Datetime.now(),
+                    "tracking_number": tracking[0].get("number") if tracking else False,
+                    "last_error": False,
+                }
+            )
+            sent += 1
+        if len(bindings) == self.FULFILLMENT_BATCH:
+            self._retail_schedule_export("fulfillments")
+        return f"{sent} of {len(bindings)} deliveries fulfilled in Shopify"
+
+    # ------------------------------------------------------------------
     # reconciliation
     # ------------------------------------------------------------------
     @api.model

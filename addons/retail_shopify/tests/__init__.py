@@ -11,3 +11,4 @@ from . import test_reconciliation
 from . import test_concurrency
 from . import test_compliance
 from . import test_webhook_registration
+from . import test_fulfillment

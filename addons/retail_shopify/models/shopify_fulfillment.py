@@ -1,0 +1,106 @@
+from odoo import api, fields, models
+
+from odoo.addons.retail_connector_base.services import errors
+
+
+class ShopifyFulfillment(models.Model):
+    """A delivery done in Odoo and the Shopify fulfilment it became."""
+
+    _name = "shopify.fulfillment"
+    _inherit = "retail.binding.mixin"
+    _description = "Shopify Fulfilment Binding"
+
+    backend_id = fields.Many2one(
+        "shopify.backend", required=True, ondelete="cascade", index=True
+    )
+    odoo_id = fields.Many2one(
+        "stock.picking",
+        string="Delivery",
+        required=True,
+        ondelete="cascade",
+        index=True,
+    )
+    company_id = fields.Many2one(
+        "res.company", related="backend_id.company_id", store=True, index=True
+    )
+    order_binding_id = fields.Many2one(
+        "shopify.sale.order", required=True, ondelete="cascade", index=True
+    )
+    tracking_number = fields.Char(readonly=True)
+
+    _picking_unique = models.Constraint(
+        "UNIQUE (backend_id, odoo_id)", "This delivery is already fulfilled."
+    )
+
+    @api.model
+    def _register_pickings(self, pickings):
+        """Outgoing deliveries of Shopify orders just done: to be sent."""
+        vals_list = []
+        for picking in pickings.filtered(
+            lambda p: p.picking_type_code == "outgoing" and p.state == "done"
+        ):
+            for order_binding in picking.sale_id.shopify_binding_ids:
+                if self.search_count(
+                    [
+                        ("backend_id", "=", order_binding.backend_id.id),
+                        ("odoo_id", "=", picking.id),
+                    ]
+                ):
+                    continue
+                vals_list.append(
+                    {
+                        "backend_id": order_binding.backend_id.id,
+                        "odoo_id": picking.id,
+                        "order_binding_id": order_binding.id,
+                        "sync_state": "pending",
+                    }
+                )
+        bindings = self.create(vals_list)
+        bindings.backend_id._retail_schedule_export("fulfillments")
+        return bindings
+
+    def _fulfillment_input(self, fulfillment_orders):
+        """FulfillmentInput for this delivery from Shopify's open
+        fulfillment orders: the shipped quantity of each order line, capped
+        by what Shopify still expects."""
+        self.ensure_one()
+        shipped = {}
+        for move in self.odoo_id.move_ids.filtered(lambda m: m.state == "done"):
+            gid = move.sale_line_id.shopify_line_gid
+            if gid:
+                shipped[gid] = shipped.get(gid, 0) + int(move.quantity)
+        by_order = []
+        for fulfillment_order in fulfillment_orders:
+            if fulfillment_order["status"] not in ("OPEN", "IN_PROGRESS"):
+                continue
+            items = []
+            for item in fulfillment_order["lineItems"]["nodes"]:
+                gid = item["lineItem"]["id"]
+                quantity = min(shipped.get(gid, 0), item["remainingQuantity"])
+                if quantity > 0:
+                    items.append({"id": item["id"], "quantity": quantity})
+                    shipped[gid] -= quantity
+            if items:
+                by_order.append(
+                    {
+                        "fulfillmentOrderId": fulfillment_order["id"],
+                        "fulfillmentOrderLineItems": items,
+                    }
+                )
+        if not by_order:
+            raise errors.ConflictError(
+                f"Delivery {self.odoo_id.name} of Shopify order "
+                f"{self.order_binding_id.shopify_name}: Shopify expects no more "
+                "items for these lines (already fulfilled or cancelled there).",
+                hint="Check the order in Shopify; if it is fulfilled there, "
+                "ignore this exception.",
+                details={"remote_ref": self.order_binding_id.external_id},
+            )
+        fulfillment = {"lineItemsByFulfillmentOrder": by_order, "notifyCustomer": True}
+        picking = self.odoo_id
+        if picking.carrier_tracking_ref:
+            fulfillment["trackingInfo"] = {
+                "number": picking.carrier_tracking_ref,
+                "company": picking.carrier_id.name or None,
+            }
+        return fulfillment

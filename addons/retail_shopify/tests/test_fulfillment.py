@@ -1,0 +1,102 @@
+from odoo.tests import TransactionCase
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from .common import ShopifyTestMixin
+
+
+class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+        cls.mug = cls.env["product.product"].create(
+            {"name": "Stoneware mug", "default_code": "MUG-STONE", "type": "consu"}
+        )
+        cls.carrier = cls.env["delivery.carrier"].create(
+            {
+                "name": "UPS Ground",
+                "product_id": cls.env["product.product"]
+                .create({"name": "UPS", "type": "service"})
+                .id,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.setup_simulator()
+        variant = self.sim.add_product(
+            "Stoneware mug", variants=[{"sku": "MUG-STONE", "price": "14.00"}]
+        )["variants"][0]
+        self.payload = self.sim.create_order(
+            [{"variant_gid": variant["id"], "quantity": 3, "price": "14.00"}],
+            customer={
+                "first_name": "Ada",
+                "last_name": "Byron",
+                "email": "ada@example.org",
+            },
+            notify=False,
+        )
+        event = self.deliver("orders/create", self.payload, event_id="o1")
+        event._process()
+        self.assertEqual(event.state, "done", event.error)
+        self.sale = event.result_ref
+        self.picking = self.sale.picking_ids
+
+    def ship(self, quantity, tracking="1Z999AA10123456784"):
+        self.picking.write(
+            {"carrier_id": self.carrier.id, "carrier_tracking_ref": tracking}
+        )
+        move = self.picking.move_ids
+        move.quantity = quantity
+        move.picked = True
+        with trap_jobs() as trap:
+            self.picking.with_context(
+                skip_backorder=True, picking_ids_not_to_backorder=self.picking.ids
+            ).button_validate()
+            trap.assert_jobs_count(1, only=self.backend._retail_export_job)
+        self.assertEqual(self.picking.state, "done")
+        return self.env["shopify.fulfillment"].search(
+            [("odoo_id", "=", self.picking.id)]
+        )
+
+    def test_done_delivery_fulfils_the_order_with_tracking(self):
+        binding = self.ship(3)
+        self.assertEqual(binding.sync_state, "pending")
+        result = self.backend._retail_export_job("fulfillments")
+        self.assertIn("1 of 1", result)
+        self.assertEqual(binding.sync_state, "synced")
+        self.assertTrue(binding.external_id.startswith("gid://shopify/Fulfillment/"))
+        self.assertEqual(binding.tracking_number, "1Z999AA10123456784")
+        order = self.backend._shopify_client().execute(
+            "OrderById", {"id": self.payload["admin_graphql_api_id"]}
+        )["order"]
+        self.assertEqual(order["displayFulfillmentStatus"], "FULFILLED")
+        sent = [c for c in self.sim.calls if c.operation == "FulfillmentCreate"]
+        tracking = sent[0].variables["fulfillment"]["trackingInfo"]
+        self.assertEqual(tracking["company"], "UPS Ground")
+
+    def test_partial_delivery_sends_the_shipped_quantity(self):
+        self.ship(2)
+        self.backend._retail_export_job("fulfillments")
+        sent = [c for c in self.sim.calls if c.operation == "FulfillmentCreate"]
+        items = sent[0].variables["fulfillment"]["lineItemsByFulfillmentOrder"]
+        self.assertEqual(items[0]["fulfillmentOrderLineItems"][0]["quantity"], 2)
+
+    def test_order_already_fulfilled_in_shopify_is_an_exception(self):
+        binding = self.ship(3)
+        self.backend._retail_export_job("fulfillments")
+        # the same delivery registered again (e.g. restored): nothing is left
+        binding.write({"sync_state": "pending", "external_id": False})
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "error")
+        exc = self.Exception.search(
+            [
+                ("flow", "=", "outbound"),
+                ("res_model", "=", "stock.picking"),
+                ("res_id", "=", self.picking.id),
+            ]
+        )
+        self.assertEqual(exc.category, "conflict")
+        self.assertIn("already fulfilled", exc.message)
