@@ -1,0 +1,247 @@
+"""Shopify order import benchmark: orders per second against plain ORM.
+
+Installs the connector on a benchmark database, makes N paid orders in the
+Shopify simulator (REST webhook payloads, 3 lines, shipping and a mapped tax)
+and measures in one process:
+
+- baseline: creating and confirming the same sale orders directly with the
+  ORM (same customer, products, quantities, prices and taxes);
+- import: the connector's path for each payload (canonical mapping, advisory
+  lock, customer and product matching, tax mapping, totals check, binding,
+  confirmation).
+
+Prints orders per second, the ratio to the baseline and SQL queries per
+order. Nothing is committed: each measure runs in a transaction rolled back
+at the end.
+
+    python3 tests/bench/bench_order_import.py [--orders 200] [--db retail_bench]
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
+
+
+def install(db, tmp):
+    conf = Path(tmp) / "bench.conf"
+    conf.write_text(
+        "[options]\n"
+        f"addons_path = {ROOT / 'addons'}\n"
+        f"data_dir = {Path(tmp) / 'data'}\n"
+        "http_interface = 127.0.0.1\n"
+        "without_demo = True\n"
+        "log_level = warn\n"
+    )
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    print(f"Installing retail_shopify into {db} ...", flush=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "-c",
+            str(conf),
+            "-d",
+            db,
+            "-i",
+            "retail_shopify",
+            "--stop-after-init",
+        ],
+        check=True,
+    )
+    return conf
+
+
+def prepare(env, count):
+    from odoo.addons.retail_shopify.simulator.shopify import (  # noqa: PLC0415
+        ShopifySimulator,
+    )
+
+    tax = env["account.tax"].create(
+        {
+            "name": "Bench tax 5%",
+            "amount": 5.0,
+            "amount_type": "percent",
+            "type_tax_use": "sale",
+            "price_include_override": "tax_excluded",
+        }
+    )
+    products = env["product.product"].create(
+        [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS]
+    )
+    backend = env["shopify.backend"].create(
+        {
+            "name": "Bench store",
+            "shop_domain": "bench.myshopify.com",
+            "state": "active",
+            "tax_mapping_ids": [
+                (0, 0, {"title": "Bench tax", "rate": 0.05, "tax_id": tax.id})
+            ],
+        }
+    )
+    sim = ShopifySimulator(shop_domain="bench.myshopify.com")
+    variants = [
+        sim.add_product(sku, variants=[{"sku": sku, "price": "10.00"}])["variants"][0]
+        for sku in SKUS
+    ]
+    payloads = [
+        sim.create_order(
+            [
+                {"variant_gid": v["id"], "quantity": 1 + (i + n) % 3, "price": "10.00"}
+                for n, v in enumerate(variants)
+            ],
+            customer={
+                "first_name": "Bench",
+                "last_name": f"Customer {i % 20}",
+                "email": f"customer{i % 20}@bench.example",
+            },
+            shipping={
+                "title": "Standard",
+                "price": "5.00",
+                "tax_lines": [{"title": "Bench tax", "rate": "0.05"}],
+            },
+            tax_lines=[{"title": "Bench tax", "rate": "0.05"}],
+            notify=False,
+        )
+        for i in range(count)
+    ]
+    return backend, tax, products, payloads
+
+
+def baseline(env, backend, tax, payloads):
+    products = {
+        p.default_code: p
+        for p in env["product.product"].search([("default_code", "in", SKUS)])
+    }
+    partners = {}
+    for payload in payloads:
+        email = payload["customer"]["email"]
+        partner = (
+            partners.get(email)
+            or env["res.partner"].search([("email", "=", email)], limit=1)
+            or env["res.partner"].create({"name": email, "email": email})
+        )
+        partners[email] = partner
+        lines = [
+            (
+                0,
+                0,
+                {
+                    "product_id": products[line["sku"]].id,
+                    "product_uom_qty": line["quantity"],
+                    "price_unit": float(line["price"]),
+                    "tax_ids": [(6, 0, tax.ids)],
+                },
+            )
+            for line in payload["line_items"]
+        ]
+        lines.append(
+            (
+                0,
+                0,
+                {
+                    "product_id": backend.shipping_product_id.id,
+                    "price_unit": 5.0,
+                    "tax_ids": [(6, 0, tax.ids)],
+                },
+            )
+        )
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "client_order_ref": payload["name"],
+                "order_line": lines,
+            }
+        )
+        order.action_confirm()
+
+
+def connector(env, backend, payloads):
+    from odoo.addons.retail_shopify.services.order_mapper import (  # noqa: PLC0415
+        order_from_webhook,
+    )
+
+    Binding = env["shopify.sale.order"]
+    for payload in payloads:
+        Binding._import_order(backend, order_from_webhook(payload), payload)
+
+
+def measure(registry, label, work, count):
+    import odoo  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
+        backend, tax, _products, payloads = prepare(env, count)
+        env.flush_all()
+        queries_before = cr.sql_log_count
+        started = time.perf_counter()
+        work(env, backend, tax, payloads)
+        env.flush_all()
+        elapsed = time.perf_counter() - started
+        queries = cr.sql_log_count - queries_before
+        cr.rollback()
+    return {
+        "label": label,
+        "rate": count / elapsed,
+        "queries": queries / count,
+        "seconds": elapsed,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=200)
+    parser.add_argument("--db", default="retail_bench")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+    count = max(10, min(args.orders, 5000))
+    tmp = tempfile.mkdtemp(prefix="retail-bench-")
+    conf = install(args.db, tmp)
+    import odoo  # noqa: PLC0415
+    from odoo.modules.registry import Registry  # noqa: PLC0415
+
+    odoo.tools.config.parse_config(
+        ["-c", str(conf), "-d", args.db], setup_logging=False
+    )
+    registry = Registry(args.db)
+    # warm-up: load caches and code paths once for both measures
+    measure(registry, "warm-up", lambda env, b, t, p: baseline(env, b, t, p[:5]), 5)
+    results = [
+        measure(
+            registry,
+            "baseline: ORM create + confirm",
+            baseline,
+            count,
+        ),
+        measure(
+            registry,
+            "connector import (mapped, bound)",
+            lambda env, b, t, p: connector(env, b, p),
+            count,
+        ),
+    ]
+    print()
+    print(f"{count} orders of 3 lines + shipping, one process")
+    print(f"{'measure':36} {'orders/s':>9} {'queries/order':>14}")
+    for result in results:
+        print(f"{result['label']:36} {result['rate']:9.1f} {result['queries']:14.1f}")
+    print(
+        f"connector import: {results[1]['rate'] / results[0]['rate']:.0%} of the "
+        "baseline rate"
+    )
+    odoo.sql_db.close_db(args.db)
+    if not args.keep_db:
+        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
