@@ -289,11 +289,12 @@ class ShopifyBackend(models.Model):
     def _retail_export_fulfillments(self):
         """Create the Shopify fulfilments of the deliveries done in Odoo."""
         self.ensure_one()
+        client = self._shopify_client()
+        tracked = self._shopify_update_tracking(client)
         bindings = self.env["shopify.fulfillment"].search(
             [("backend_id", "=", self.id), ("sync_state", "=", "pending")],
             limit=self.FULFILLMENT_BATCH,
         )
-        client = self._shopify_client()
         sent = 0
         for binding in bindings:
             order = binding.order_binding_id
@@ -337,7 +338,55 @@ class ShopifyBackend(models.Model):
             sent += 1
         if len(bindings) == self.FULFILLMENT_BATCH:
             self._retail_schedule_export("fulfillments")
-        return f"{sent} of {len(bindings)} deliveries fulfilled in Shopify"
+        return (
+            f"{sent} of {len(bindings)} deliveries fulfilled in Shopify, "
+            f"{tracked} tracking numbers updated"
+        )
+
+    def _shopify_update_tracking(self, client):
+        """Send the tracking changed on deliveries already fulfilled."""
+        bindings = self.env["shopify.fulfillment"].search(
+            [("backend_id", "=", self.id), ("sync_state", "=", "outdated")],
+            limit=self.FULFILLMENT_BATCH,
+        )
+        for binding in bindings:
+            picking = binding.odoo_id
+            try:
+                client.mutate(
+                    "FulfillmentTrackingInfoUpdate",
+                    {
+                        "fulfillmentId": binding.external_id,
+                        "trackingInfoInput": {
+                            "number": picking.carrier_tracking_ref or None,
+                            "company": picking.carrier_id.name or None,
+                        },
+                        "notifyCustomer": True,
+                    },
+                    result_key="fulfillmentTrackingInfoUpdate",
+                )
+            except errors.PermanentError as exc:
+                binding._retail_mark_error(str(exc))
+                self._retail_raise_exception(
+                    flow="outbound",
+                    category=exc.category,
+                    message=f"The tracking of delivery {picking.name} was not "
+                    f"updated in Shopify: {exc}",
+                    hint=exc.hint
+                    or self.env._("Correct the tracking number, then save again."),
+                    res_model="stock.picking",
+                    res_id=picking.id,
+                    remote_ref=binding.external_id,
+                )
+                continue
+            binding.write(
+                {
+                    "sync_state": "synced",
+                    "sync_date": fields.Datetime.now(),
+                    "tracking_number": picking.carrier_tracking_ref,
+                    "last_error": False,
+                }
+            )
+        return len(bindings)
 
     # ------------------------------------------------------------------
     # reconciliation

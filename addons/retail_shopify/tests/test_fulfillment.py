@@ -100,3 +100,22 @@ class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
         )
         self.assertEqual(exc.category, "conflict")
         self.assertIn("already fulfilled", exc.message)
+
+    def test_tracking_change_updates_the_fulfillment(self):
+        binding = self.ship(3)
+        self.backend._retail_export_job("fulfillments")
+        with trap_jobs() as trap:
+            self.picking.carrier_tracking_ref = "1Z999AA10123456799"
+            trap.assert_jobs_count(1, only=self.backend._retail_export_job)
+        self.assertEqual(binding.sync_state, "outdated")
+        result = self.backend._retail_export_job("fulfillments")
+        self.assertIn("1 tracking numbers updated", result)
+        self.assertEqual(binding.sync_state, "synced")
+        self.assertEqual(binding.tracking_number, "1Z999AA10123456799")
+        update = [
+            c for c in self.sim.calls if c.operation == "FulfillmentTrackingInfoUpdate"
+        ]
+        self.assertEqual(update[0].outcome, "ok")
+        self.assertEqual(
+            update[0].variables["trackingInfoInput"]["number"], "1Z999AA10123456799"
+        )
