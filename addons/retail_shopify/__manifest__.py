@@ -18,6 +18,7 @@
         "data/ir_cron_data.xml",
         "views/shopify_backend_views.xml",
         "views/sale_order_views.xml",
+        "views/product_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/shopify_demo.xml"],

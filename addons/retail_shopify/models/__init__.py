@@ -1,5 +1,6 @@
 from . import shopify_compliance
 from . import shopify_webhook_registration
+from . import shopify_product_link
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping

@@ -1,8 +1,33 @@
-from odoo import api, models
+from odoo import api, fields, models
 
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
+
+    shopify_variant_ids = fields.One2many(
+        "shopify.product.variant", "odoo_id", string="Shopify variants"
+    )
+    shopify_sync_state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("synced", "Synced"),
+            ("outdated", "Outdated"),
+            ("error", "Error"),
+        ],
+        string="Shopify status",
+        compute="_compute_shopify_sync_state",
+    )
+
+    @api.depends("shopify_variant_ids.sync_state")
+    def _compute_shopify_sync_state(self):
+        for product in self:
+            product.shopify_sync_state = (
+                product.shopify_variant_ids[:1].sync_state or False
+            )
+
+    def action_open_shopify_admin(self):
+        self.ensure_one()
+        return self.shopify_variant_ids[:1].action_open_shopify()
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -43,6 +43,7 @@ class ShopifyBackend(models.Model):
         "retail.backend.mixin",
         "shopify.compliance.mixin",
         "shopify.webhook.registration.mixin",
+        "shopify.product.link.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
@@ -245,6 +246,13 @@ class ShopifyBackend(models.Model):
             "customers/redact": self._shopify_redact_customer,
             "shop/redact": self._shopify_redact_shop,
         }
+        if topic == "bulk_operations/finish":
+            gid = event._load_json().get("admin_graphql_api_id")
+            if gid and gid == self.bulk_operation_gid:
+                self._link_products_collect(gid)
+                return self
+            event._mark_ignored("Not a bulk operation started by this connector.")
+            return False
         if topic in compliance:
             result = compliance[topic](event, event._load_json())
             # the request itself names the customer: keep no copy of it

@@ -24,6 +24,22 @@ class ShopifyProductVariant(models.Model):
     product_gid = fields.Char(string="Shopify product GID", index=True)
     inventory_item_gid = fields.Char(string="Inventory item GID", index=True)
     sku = fields.Char(string="Shopify SKU")
+    admin_url = fields.Char(string="Shopify admin", compute="_compute_admin_url")
+
+    @api.depends("product_gid", "backend_id.shop_domain")
+    def _compute_admin_url(self):
+        for binding in self:
+            numeric = (binding.product_gid or "").rsplit("/", 1)[-1]
+            handle = (binding.backend_id.shop_domain or "").split(".", 1)[0]
+            binding.admin_url = (
+                f"https://admin.shopify.com/store/{handle}/products/{numeric}"
+                if numeric.isdigit() and handle
+                else False
+            )
+
+    def action_open_shopify(self):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "url": self.admin_url, "target": "new"}
 
     @api.model_create_multi
     def create(self, vals_list):

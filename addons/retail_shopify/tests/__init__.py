@@ -12,3 +12,4 @@ from . import test_concurrency
 from . import test_compliance
 from . import test_webhook_registration
 from . import test_fulfillment
+from . import test_product_link

@@ -1,0 +1,148 @@
+from odoo import fields, models
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.retail_connector_base.services import errors
+
+UNMATCHED_SHOWN = 20
+
+
+class ShopifyProductLinkMixin(models.AbstractModel):
+    """Link the store's variants to Odoo products with a bulk operation."""
+
+    _name = "shopify.product.link.mixin"
+    _description = "Shopify Product Link"
+
+    bulk_operation_gid = fields.Char(
+        string="Running bulk operation",
+        readonly=True,
+        copy=False,
+        help="Shopify export of the store's variants in progress.",
+    )
+
+    def action_link_products(self):
+        self.ensure_one()
+        self.with_delay(
+            identity_key=f"shopify.link-products:{self.id}",
+            description=self.env._("Link Shopify variants of %(b)s", b=self.name),
+            **self._retail_job_options(),
+        )._link_products_start()
+        return self._retail_notify(
+            self.env._("Linking products"),
+            self.env._(
+                "Shopify exports the store's variants; they are linked to Odoo "
+                "products by SKU, then barcode, when the export is ready."
+            ),
+            "info",
+        )
+
+    def _link_products_start(self):
+        """Start Shopify's bulk export of products and variants (job)."""
+        self.ensure_one()
+        client = self._shopify_client()
+        try:
+            result = client.mutate(
+                "BulkOperationRunQuery",
+                {"query": client.operations.get("BulkProductVariants")},
+                result_key="bulkOperationRunQuery",
+            )
+        except errors.TransientError as exc:
+            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+        gid = result["bulkOperation"]["id"]
+        self.bulk_operation_gid = gid
+        self.with_delay(
+            eta=10,
+            identity_key=f"shopify.bulk:{gid}",
+            **self._retail_job_options(),
+        )._link_products_collect(gid)
+        return gid
+
+    def _link_products_collect(self, gid):
+        """Read the finished export and bind the variants (job, or webhook)."""
+        self.ensure_one()
+        client = self._shopify_client()
+        try:
+            node = client.execute("BulkOperationById", {"id": gid})["node"] or {}
+            status = node.get("status")
+            if status in ("CREATED", "RUNNING"):
+                raise RetryableJobError(
+                    f"Bulk operation {gid} is {status}", seconds=15, ignore_retry=True
+                )
+            if status != "COMPLETED":
+                self._retail_raise_exception(
+                    flow="reconciliation",
+                    category="remote_rejected",
+                    message=f"Shopify's export of the variants ended {status} "
+                    f"({node.get('errorCode') or 'no error code'}).",
+                    hint=self.env._("Press Link products again later."),
+                    remote_ref=gid,
+                )
+                self.bulk_operation_gid = False
+                return status
+            objects = client.iter_bulk_jsonl(node["url"]) if node.get("url") else []
+            linked, unmatched = self._link_variants(objects)
+        except errors.TransientError as exc:
+            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+        self.bulk_operation_gid = False
+        if unmatched:
+            shown = ", ".join(unmatched[:UNMATCHED_SHOWN])
+            more = len(unmatched) - UNMATCHED_SHOWN
+            self._retail_raise_exception(
+                flow="reconciliation",
+                category="mapping",
+                message=f"{len(unmatched)} Shopify variant(s) have no Odoo product "
+                f"with the same SKU or barcode: {shown}"
+                + (f" and {more} more" if more > 0 else "")
+                + ".",
+                hint=self.env._(
+                    "Give the Odoo products these Internal References or "
+                    "barcodes, then press Link products again."
+                ),
+                remote_ref=gid,
+            )
+        message = self.env._(
+            "%(linked)s Shopify variant(s) linked to Odoo products, %(missing)s "
+            "without a match.",
+            linked=linked,
+            missing=len(unmatched),
+        )
+        self.message_post(body=message)
+        return message
+
+    def _link_variants(self, objects):
+        """Bind variants by SKU, then barcode; return (linked, unmatched)."""
+        Product = self.env["product.product"].with_context(active_test=False)
+        Binding = self.env["shopify.product.variant"]._retail_importing()
+        linked, unmatched = 0, []
+        for product in objects:
+            for variant in product.get("__children", []):
+                if "sku" not in variant:
+                    continue  # not a variant line
+                match = Product
+                for field, value in (
+                    ("default_code", variant.get("sku")),
+                    ("barcode", variant.get("barcode")),
+                ):
+                    if value and not match:
+                        found = Product.search(
+                            [
+                                (field, "=", value),
+                                ("company_id", "in", (False, self.company_id.id)),
+                            ],
+                            limit=2,
+                        )
+                        match = found if len(found) == 1 else Product
+                if not match:
+                    unmatched.append(variant.get("sku") or variant["id"])
+                    continue
+                binding = Binding._retail_bind(self, variant["id"], match, variant)
+                binding.write(
+                    {
+                        "product_gid": product["id"],
+                        "inventory_item_gid": (variant.get("inventoryItem") or {}).get(
+                            "id"
+                        ),
+                        "sku": variant.get("sku"),
+                    }
+                )
+                linked += 1
+        return linked, unmatched
