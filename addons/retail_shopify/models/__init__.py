@@ -1,6 +1,7 @@
 from . import shopify_compliance
 from . import shopify_webhook_registration
 from . import shopify_product_link
+from . import shopify_inventory_export
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping
@@ -11,3 +12,5 @@ from . import sale_order_line
 from . import product_product
 from . import shopify_fulfillment
 from . import stock_picking
+from . import shopify_inventory_level
+from . import stock_move

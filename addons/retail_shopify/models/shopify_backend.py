@@ -44,6 +44,7 @@ class ShopifyBackend(models.Model):
         "shopify.compliance.mixin",
         "shopify.webhook.registration.mixin",
         "shopify.product.link.mixin",
+        "shopify.inventory.export.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
@@ -246,6 +247,8 @@ class ShopifyBackend(models.Model):
             "customers/redact": self._shopify_redact_customer,
             "shop/redact": self._shopify_redact_shop,
         }
+        if topic == "inventory_levels/update":
+            return self._shopify_inventory_webhook(event, event._load_json())
         if topic == "bulk_operations/finish":
             gid = event._load_json().get("admin_graphql_api_id")
             if gid and gid == self.bulk_operation_gid:

@@ -13,3 +13,4 @@ from . import test_compliance
 from . import test_webhook_registration
 from . import test_fulfillment
 from . import test_product_link
+from . import test_inventory

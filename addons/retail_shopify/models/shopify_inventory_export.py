@@ -1,0 +1,133 @@
+import hashlib
+import json
+
+from odoo import fields, models
+
+from odoo.addons.retail_connector_base.services import errors
+
+from ..services.graphql_client import StaleQuantityError
+
+INVENTORY_BATCH = 250
+
+
+class ShopifyInventoryExportMixin(models.AbstractModel):
+    """Publish what the warehouses can promise, with compare-and-swap."""
+
+    _name = "shopify.inventory.export.mixin"
+    _description = "Shopify Inventory Export"
+
+    def _retail_export_inventory(self):
+        """Send the dirty levels in batches per location (coalesced job)."""
+        self.ensure_one()
+        levels = self.env["shopify.inventory.level"].search(
+            [("backend_id", "=", self.id), ("dirty", "=", True)],
+            limit=INVENTORY_BATCH,
+        )
+        client = self._shopify_client()
+        for location in levels.location_id:
+            self._shopify_push_levels(
+                client,
+                location,
+                levels.filtered(lambda lvl, loc=location: lvl.location_id == loc),
+            )
+        if len(levels) == INVENTORY_BATCH:
+            self._retail_schedule_export("inventory")
+        return f"{len(levels)} stock levels sent in {len(levels.location_id)} batch(es)"
+
+    def _shopify_read_levels(self, client, location, levels):
+        """Re-read Shopify's available quantities of these levels."""
+        if not levels:
+            return
+        by_item = {lvl.variant_binding_id.inventory_item_gid: lvl for lvl in levels}
+        data = client.execute(
+            "InventoryLevels",
+            {"ids": list(by_item), "locationId": location.external_id},
+        )
+        for node in data.get("nodes") or []:
+            if not node:
+                continue
+            quantities = (node.get("inventoryLevel") or {}).get("quantities") or []
+            available = next(
+                (q["quantity"] for q in quantities if q["name"] == "available"), 0
+            )
+            by_item[node["id"]].write(
+                {"remote_quantity": available, "remote_known": True}
+            )
+
+    def _shopify_push_levels(self, client, location, levels):
+        self._shopify_read_levels(
+            client, location, levels.filtered(lambda lvl: not lvl.remote_known)
+        )
+        for attempt in (1, 2):
+            quantities = [
+                {
+                    "inventoryItemId": lvl.variant_binding_id.inventory_item_gid,
+                    "locationId": location.external_id,
+                    "quantity": lvl._odoo_quantity(),
+                    "changeFromQuantity": lvl.remote_quantity,
+                }
+                for lvl in levels
+            ]
+            document = {
+                "name": "available",
+                "reason": "correction",
+                "referenceDocumentUri": f"odoo://shopify.backend/{self.id}/inventory",
+                "quantities": quantities,
+            }
+            key = hashlib.sha256(
+                json.dumps(document, sort_keys=True).encode()
+            ).hexdigest()[:40]
+            try:
+                client.mutate(
+                    "InventorySetQuantities",
+                    {"input": document, "idempotencyKey": key},
+                    result_key="inventorySetQuantities",
+                )
+            except StaleQuantityError as exc:
+                if attempt == 2:
+                    raise errors.LockContentionError(
+                        f"Stock at {location.name} keeps changing in Shopify "
+                        "while it is being published.",
+                        retry_after=30,
+                        hint="Nothing to do: the job retries automatically.",
+                    ) from exc
+                # someone changed Shopify meanwhile: read again, then re-send
+                self._shopify_read_levels(client, location, levels)
+                continue
+            for lvl, quantity in zip(levels, quantities, strict=True):
+                lvl.write(
+                    {
+                        "remote_quantity": quantity["quantity"],
+                        "sent_quantity": quantity["quantity"],
+                        "remote_known": True,
+                        "dirty": False,
+                        "last_sync": fields.Datetime.now(),
+                    }
+                )
+            return
+
+    def _shopify_inventory_webhook(self, event, payload):
+        """inventory_levels/update: our own echo, or a change in Shopify."""
+        item = f"gid://shopify/InventoryItem/{payload.get('inventory_item_id')}"
+        location = f"gid://shopify/Location/{payload.get('location_id')}"
+        level = self.env["shopify.inventory.level"].search(
+            [
+                ("backend_id", "=", self.id),
+                ("variant_binding_id.inventory_item_gid", "=", item),
+                ("location_id.external_id", "=", location),
+            ],
+            limit=1,
+        )
+        available = payload.get("available")
+        if not level:
+            event._mark_ignored("No linked variant at a mapped location.")
+            return False
+        if available == level.sent_quantity and not level.dirty:
+            event._mark_ignored("Echo of the quantity Odoo published.")
+            return level
+        # changed in Shopify: Odoo's stock is the reference, publish it again
+        level.write(
+            {"remote_quantity": available or 0, "remote_known": True, "dirty": True}
+        )
+        self._retail_schedule_export("inventory")
+        return level
