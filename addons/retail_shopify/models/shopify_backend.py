@@ -270,6 +270,41 @@ class ShopifyBackend(models.Model):
         event._mark_ignored(f"Unknown topic {topic!r}: nothing to do.")
         return False
 
+    def action_import_locations(self):
+        """Read the store's locations; map each to a warehouse afterwards."""
+        self.ensure_one()
+        Location = self.env["shopify.location"].with_context(active_test=False)
+        existing = {
+            loc.external_id: loc
+            for loc in Location.search([("backend_id", "=", self.id)])
+        }
+        created = 0
+        for node in self._shopify_client().paginate(
+            "Locations", {"first": 50}, ("locations",)
+        ):
+            vals = {"name": node["name"], "active": node.get("isActive", True)}
+            if node["id"] in existing:
+                existing[node["id"]].write(vals)
+            else:
+                Location.create(
+                    dict(
+                        vals,
+                        backend_id=self.id,
+                        external_id=node["id"],
+                        warehouse_id=self.warehouse_id.id or False,
+                    )
+                )
+                created += 1
+        return self._retail_notify(
+            self.env._("Locations imported"),
+            self.env._(
+                "%(count)s new location(s). Map each one to the warehouse whose "
+                "stock it publishes.",
+                count=created,
+            ),
+            "success",
+        )
+
     def _retry_held_orders(self):
         """Replay the orders held for want of a product (after a link)."""
         backends = self.filtered(lambda b: b.state == "active")

@@ -126,3 +126,13 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
         self.sim.fail_next(5, status=503)
         with self.assertRaises(errors.TransientError):
             self.reconcile()
+
+    def test_import_locations(self):
+        self.sim.add_location("Main warehouse")
+        self.sim.add_location("Brooklyn store", active=False)
+        self.backend.action_import_locations()
+        self.backend.action_import_locations()  # idempotent
+        # Shopify lists the active locations only
+        locations = self.backend.with_context(active_test=False).location_ids
+        self.assertEqual(locations.mapped("name"), ["Main warehouse"])
+        self.assertTrue(locations.external_id.startswith("gid://shopify/Location/"))
