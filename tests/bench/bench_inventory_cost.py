@@ -11,44 +11,13 @@ client against the same simulator, in the same run. Nothing is committed.
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
-from pathlib import Path
 from unittest.mock import patch
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchlib import drop, install_shopify, open_registry
+
 SHOP = "bench-stock.myshopify.com"
-
-
-def install(db, tmp):
-    conf = Path(tmp) / "bench.conf"
-    conf.write_text(
-        "[options]\n"
-        f"addons_path = {ROOT / 'addons'}\n"
-        f"data_dir = {Path(tmp) / 'data'}\n"
-        "http_interface = 127.0.0.1\n"
-        "without_demo = True\n"
-        "log_level = warn\n"
-    )
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
-    print(f"Installing retail_shopify into {db} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-c",
-            str(conf),
-            "-d",
-            db,
-            "-i",
-            "retail_shopify",
-            "--stop-after-init",
-        ],
-        check=True,
-    )
-    return conf
 
 
 def run(env, products_count, changes):
@@ -180,20 +149,15 @@ def main():
     args = parser.parse_args()
     changes = max(10, min(args.changes, 5000))
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
-    conf = install(args.db, tmp)
+    conf = install_shopify(args.db, tmp)
     import odoo  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
 
-    odoo.tools.config.parse_config(
-        ["-c", str(conf), "-d", args.db], setup_logging=False
-    )
-    registry = Registry(args.db)
+    registry = open_registry(conf, args.db)
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
         baseline, connector = run(env, max(1, args.products), changes)
         cr.rollback()
-    odoo.sql_db.close_db(args.db)
-    subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+    drop(args.db)
     shutil.rmtree(tmp, ignore_errors=True)
     print()
     print(f"{changes} stock changes over {args.products} products, per 1,000 changes")

@@ -19,44 +19,13 @@ at the end.
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchlib import drop, install_shopify, open_registry
+
 SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
-
-
-def install(db, tmp):
-    conf = Path(tmp) / "bench.conf"
-    conf.write_text(
-        "[options]\n"
-        f"addons_path = {ROOT / 'addons'}\n"
-        f"data_dir = {Path(tmp) / 'data'}\n"
-        "http_interface = 127.0.0.1\n"
-        "without_demo = True\n"
-        "log_level = warn\n"
-    )
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
-    print(f"Installing retail_shopify into {db} ...", flush=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "-c",
-            str(conf),
-            "-d",
-            db,
-            "-i",
-            "retail_shopify",
-            "--stop-after-init",
-        ],
-        check=True,
-    )
-    return conf
 
 
 def prepare(env, count):
@@ -203,14 +172,9 @@ def main():
     args = parser.parse_args()
     count = max(10, min(args.orders, 5000))
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
-    conf = install(args.db, tmp)
-    import odoo  # noqa: PLC0415
-    from odoo.modules.registry import Registry  # noqa: PLC0415
+    conf = install_shopify(args.db, tmp)
 
-    odoo.tools.config.parse_config(
-        ["-c", str(conf), "-d", args.db], setup_logging=False
-    )
-    registry = Registry(args.db)
+    registry = open_registry(conf, args.db)
     # warm-up: load caches and code paths once for both measures
     measure(registry, "warm-up", lambda env, b, t, p: baseline(env, b, t, p[:5]), 5)
     results = [
@@ -236,9 +200,8 @@ def main():
         f"connector import: {results[1]['rate'] / results[0]['rate']:.0%} of the "
         "baseline rate"
     )
-    odoo.sql_db.close_db(args.db)
     if not args.keep_db:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        drop(args.db)
     shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
