@@ -223,52 +223,69 @@ class ShopifyBackend(models.Model):
     # inbound
     # ------------------------------------------------------------------
     def _retail_process_event(self, event):
+        """Route a delivery to ``_shopify_handle_<handler>(event)``.
+
+        The handler names come from ``webhooks.TOPICS``; a topic without a
+        handler method is stored and ignored with the reason.
+        """
         topic = event.topic
-        if topic in ORDER_TOPICS:
-            payload = event._load_json()
-            order = order_from_webhook(payload)
-            return self.env["shopify.sale.order"]._import_order(
-                self, order, payload, event=event
-            )
-        if topic == "app/uninstalled":
-            self.write(
-                {
-                    "state": "paused",
-                    "state_message": self.env._(
-                        "The app was uninstalled from the store: reinstall it, "
-                        "update the access token, then activate the backend."
-                    ),
-                }
-            )
-            self.message_post(body=self.env._("Shopify reported the app uninstalled."))
-            return self
-        compliance = {
-            "customers/data_request": self._shopify_data_request,
-            "customers/redact": self._shopify_redact_customer,
-            "shop/redact": self._shopify_redact_shop,
-        }
-        if topic == "inventory_levels/update":
-            return self._shopify_inventory_webhook(event, event._load_json())
-        if topic == "bulk_operations/finish":
-            gid = event._load_json().get("admin_graphql_api_id")
-            if gid and gid == self.bulk_operation_gid:
-                self._link_products_collect(gid)
-                return self
-            event._mark_ignored("Not a bulk operation started by this connector.")
+        handler_name = webhooks.TOPICS.get(topic)
+        if handler_name is None:
+            event._mark_ignored(f"Unknown topic {topic!r}: nothing to do.")
             return False
-        if topic in compliance:
-            result = compliance[topic](event, event._load_json())
-            # the request itself names the customer: keep no copy of it
-            event.write({"payload": "[redacted after processing]"})
-            return result[:1] if result else False
-        if topic in webhooks.TOPICS:
+        handler = getattr(self, f"_shopify_handle_{handler_name}", None)
+        if handler is None:
             event._mark_ignored(
                 f"Topic {topic} is received but not processed by this version of "
                 "the connector."
             )
             return False
-        event._mark_ignored(f"Unknown topic {topic!r}: nothing to do.")
+        result = handler(event)
+        if topic in webhooks.COMPLIANCE_TOPICS:
+            # the request itself names the customer: keep no copy of it
+            event.write({"payload": "[redacted after processing]"})
+            return result[:1] if result else False
+        return result
+
+    def _shopify_handle_order(self, event):
+        payload = event._load_json()
+        order = order_from_webhook(payload)
+        return self.env["shopify.sale.order"]._import_order(
+            self, order, payload, event=event
+        )
+
+    def _shopify_handle_app_uninstalled(self, event):
+        self.write(
+            {
+                "state": "paused",
+                "state_message": self.env._(
+                    "The app was uninstalled from the store: reinstall it, "
+                    "update the access token, then activate the backend."
+                ),
+            }
+        )
+        self.message_post(body=self.env._("Shopify reported the app uninstalled."))
+        return self
+
+    def _shopify_handle_inventory_level(self, event):
+        return self._shopify_inventory_webhook(event, event._load_json())
+
+    def _shopify_handle_bulk_operation(self, event):
+        gid = event._load_json().get("admin_graphql_api_id")
+        if gid and gid == self.bulk_operation_gid:
+            self._link_products_collect(gid)
+            return self
+        event._mark_ignored("Not a bulk operation started by this connector.")
         return False
+
+    def _shopify_handle_customer_data_request(self, event):
+        return self._shopify_data_request(event, event._load_json())
+
+    def _shopify_handle_customer_redact(self, event):
+        return self._shopify_redact_customer(event, event._load_json())
+
+    def _shopify_handle_shop_redact(self, event):
+        return self._shopify_redact_shop(event, event._load_json())
 
     def action_import_locations(self):
         """Read the store's locations; map each to a warehouse afterwards."""
