@@ -17,6 +17,7 @@
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
         "views/shopify_backend_views.xml",
+        "views/shopify_order_import_wizard_views.xml",
         "views/sale_order_views.xml",
         "views/product_views.xml",
         "views/menus.xml",

@@ -238,11 +238,10 @@ class RetailBackendMixin(models.AbstractModel):
 
     def _retail_job_options(self, **kwargs):
         self.ensure_one()
-        options = {
-            "channel": self.job_channel_id.complete_name
-            if self.job_channel_id
-            else "root.retail",
-        }
+        # job channels are readable by queue managers only; a retail user
+        # pressing a button still queues the job on the backend's channel
+        channel = self.sudo().job_channel_id
+        options = {"channel": channel.complete_name if channel else "root.retail"}
         options.update(kwargs)
         return options
 

@@ -1,6 +1,4 @@
-import json
 import logging
-from datetime import timedelta
 
 import requests
 
@@ -16,16 +14,12 @@ from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
 from ..services.order_mapper import (
-    order_from_graphql,
     order_from_webhook,
-    truncated_connections,
 )
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-10"
-# OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
-RECONCILE_PAGE_SIZE = 5
 ORDER_TOPICS = {
     "orders/create",
     "orders/updated",
@@ -45,6 +39,7 @@ class ShopifyBackend(models.Model):
         "shopify.webhook.registration.mixin",
         "shopify.product.link.mixin",
         "shopify.inventory.export.mixin",
+        "shopify.order.import.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
@@ -108,12 +103,6 @@ class ShopifyBackend(models.Model):
             "retail_shopify.product_shopify_shipping", raise_if_not_found=False
         ),
     )
-    orders_checkpoint = fields.Datetime(
-        string="Orders reconciled until",
-        help="The reconciliation polls orders updated since this time minus "
-        "the overlap window.",
-    )
-    reconcile_overlap_minutes = fields.Integer(default=15)
     order_binding_ids = fields.One2many("shopify.sale.order", "backend_id")
     order_count = fields.Integer(compute="_compute_order_count")
 
@@ -450,73 +439,6 @@ class ShopifyBackend(models.Model):
                 }
             )
         return len(bindings)
-
-    # ------------------------------------------------------------------
-    # reconciliation
-    # ------------------------------------------------------------------
-    @api.model
-    def _cron_reconcile_orders(self):
-        for backend in self.search([("state", "=", "active")]):
-            backend.with_delay(
-                identity_key=f"shopify.reconcile:{backend.id}",
-                **backend._retail_job_options(channel="root.retail.shopify.reconcile"),
-            )._reconcile_orders()
-
-    def _reconcile_orders(self, since=None):
-        """Import the orders updated remotely since the checkpoint (job).
-
-        Webhooks make orders arrive fast; this makes sure none is missing.
-        """
-        self.ensure_one()
-        started = fields.Datetime.now()
-        since = since or self.orders_checkpoint or (started - timedelta(days=7))
-        since = since - timedelta(minutes=self.reconcile_overlap_minutes)
-        query = f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
-        client = self._shopify_client()
-        imported = skipped = 0
-        Binding = self.env["shopify.sale.order"]
-        for node in client.paginate(
-            "OrdersUpdatedSince",
-            {"first": RECONCILE_PAGE_SIZE, "query": query},
-            ("orders",),
-        ):
-            if truncated_connections(node):
-                # more lines than a page holds: read the whole order
-                node = client.execute("OrderById", {"id": node["id"]})["order"]
-            try:
-                with self.env.cr.savepoint():
-                    order = order_from_graphql(node)
-                    binding = Binding._retail_get(self, order.gid)
-                    if binding.external_updated_at and (
-                        order.updated_at <= binding.external_updated_at
-                    ):
-                        skipped += 1
-                        continue
-                    Binding._import_order(self, order, node)
-                imported += 1
-            except errors.PermanentError as exc:
-                self._retail_raise_exception(
-                    flow="reconciliation",
-                    category=exc.category,
-                    message=f"Order {node.get('name') or node.get('id')}: {exc}",
-                    hint=exc.hint,
-                    remote_ref=node.get("id"),
-                    payload_excerpt=json.dumps(node, default=str)[:2000],
-                )
-        self.orders_checkpoint = started
-        return f"{imported} orders imported or updated, {skipped} already up to date"
-
-    def action_reconcile_orders(self):
-        for backend in self:
-            backend.with_delay(
-                identity_key=f"shopify.reconcile:{backend.id}",
-                **backend._retail_job_options(channel="root.retail.shopify.reconcile"),
-            )._reconcile_orders()
-        return self._retail_notify(
-            self.env._("Reconciliation queued"),
-            self.env._("Orders updated in Shopify are being imported."),
-            "info",
-        )
 
     def action_open_orders(self):
         self.ensure_one()

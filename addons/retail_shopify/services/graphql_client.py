@@ -320,36 +320,57 @@ class ShopifyGraphQLClient:
             )
         raise errors.RemoteRejectedError(message, details=details)
 
-    def paginate(self, operation, variables, connection_path, *, page_size=None):
-        """Yield the nodes of a connection, page after page.
+    def page(self, operation, variables, connection_path, *, after=None):
+        """One page of a connection: ``(nodes, cursor of the next page)``.
 
-        ``connection_path`` is the key (or tuple of keys) of the connection
-        in ``data``; the operation takes ``$after`` (and ``$first`` when
-        ``page_size`` is given) and selects ``nodes`` (or ``edges``) and
+        The cursor is None on the last page. ``connection_path`` is the key
+        (or tuple of keys) of the connection in ``data``; the operation
+        takes ``$after`` and selects ``nodes`` (or ``edges``) and
         ``pageInfo { hasNextPage endCursor }``.
         """
         if isinstance(connection_path, str):
             connection_path = (connection_path,)
         variables = dict(variables or {})
+        if after:
+            variables["after"] = after
+        data = self.execute(operation, variables)
+        connection = self._connection(operation, data, connection_path)
+        nodes = list(self._nodes(operation, connection))
+        page_info = connection.get("pageInfo") or {}
+        if not page_info.get("hasNextPage"):
+            return nodes, None
+        cursor = page_info.get("endCursor")
+        if not cursor or cursor == after:
+            raise errors.PayloadValidationError(
+                f"Shopify announced another page of {operation} without a new cursor",
+                details={"operation": operation, "cursor": cursor},
+            )
+        return nodes, cursor
+
+    def paginate(self, operation, variables, connection_path, *, page_size=None):
+        """Yield the nodes of a connection, page after page (see :meth:`page`).
+
+        ``page_size`` sets ``$first``.
+        """
+        variables = dict(variables or {})
         if page_size is not None:
             variables["first"] = int(page_size)
         seen = set()
+        cursor = None
         while True:
-            data = self.execute(operation, variables)
-            connection = self._connection(operation, data, connection_path)
-            yield from self._nodes(operation, connection)
-            page_info = connection.get("pageInfo") or {}
-            if not page_info.get("hasNextPage"):
+            nodes, cursor = self.page(
+                operation, variables, connection_path, after=cursor
+            )
+            yield from nodes
+            if cursor is None:
                 return
-            cursor = page_info.get("endCursor")
-            if not cursor or cursor in seen:
+            if cursor in seen:
                 raise errors.PayloadValidationError(
                     f"Shopify announced another page of {operation} without a "
                     "new cursor",
                     details={"operation": operation, "cursor": cursor},
                 )
             seen.add(cursor)
-            variables["after"] = cursor
 
     # ------------------------------------------------------------------
     # bulk operations

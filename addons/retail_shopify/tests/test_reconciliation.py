@@ -1,11 +1,14 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services import errors
 
+from ..models import shopify_order_import as order_import
 from .common import ShopifyTestMixin
 
 
@@ -136,3 +139,118 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
         locations = self.backend.with_context(active_test=False).location_ids
         self.assertEqual(locations.mapped("name"), ["Main warehouse"])
         self.assertTrue(locations.external_id.startswith("gid://shopify/Location/"))
+
+
+class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
+    """Import since a date: page jobs, progress, checkpoint, failure."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+        cls.env["product.product"].create(
+            {"name": "Stoneware mug", "default_code": "MUG-STONE", "type": "consu"}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.setup_simulator()
+        product = self.sim.add_product(
+            "Stoneware mug", variants=[{"sku": "MUG-STONE", "price": "14.00"}]
+        )
+        self.variant = product["variants"][0]
+
+    def place_orders(self, count):
+        return [
+            self.sim.create_order(
+                [{"variant_gid": self.variant["id"], "quantity": 1, "price": "14.00"}],
+                customer={"email": f"buyer{i}@example.org"},
+                notify=False,
+            )
+            for i in range(count)
+        ]
+
+    def test_wizard_runs_page_jobs_and_shows_progress(self):
+        orders = self.place_orders(7)  # two pages of five
+        wizard = (
+            self.env["shopify.order.import.wizard"]
+            .with_user(self.user)
+            .create(
+                {
+                    "backend_id": self.backend.id,
+                    "date_from": fields.Datetime.now() - timedelta(days=1),
+                }
+            )
+        )
+        with (
+            patch.object(order_import, "PAGES_PER_JOB", 1),
+            trap_jobs() as trap,
+        ):
+            wizard.action_import()
+            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
+            trap.perform_enqueued_jobs()  # first page, queues the next one
+            self.assertEqual(self.backend.order_import_state, "running")
+            self.assertEqual(self.backend.order_import_pages, 1)
+            self.assertEqual(self.backend.order_import_imported, 5)
+            self.assertIn("5 imported", self.backend.order_import_progress)
+            # while it runs, a second start is refused
+            action = self.backend.action_reconcile_orders()
+            self.assertEqual(action["params"]["type"], "warning")
+            trap.perform_enqueued_jobs()  # second page: the end
+        self.assertEqual(self.backend.order_import_state, "done")
+        self.assertEqual(self.backend.order_import_pages, 2)
+        self.assertEqual(self.backend.order_import_imported, 7)
+        self.assertEqual(
+            self.Binding.search_count([("backend_id", "=", self.backend.id)]),
+            len(orders),
+        )
+        self.assertEqual(
+            self.backend.orders_checkpoint, self.backend.order_import_started
+        )
+
+    def test_run_after_the_checkpoint_keeps_it(self):
+        checkpoint = fields.Datetime.now() - timedelta(days=3)
+        self.backend.orders_checkpoint = checkpoint
+        # orders since yesterday only: what came between is not covered
+        self.backend._reconcile_orders(since=fields.Datetime.now() - timedelta(days=1))
+        self.assertEqual(self.backend.order_import_state, "done")
+        self.assertEqual(self.backend.orders_checkpoint, checkpoint)
+
+    def test_wizard_refuses_a_future_date(self):
+        wizard = self.env["shopify.order.import.wizard"].create(
+            {
+                "backend_id": self.backend.id,
+                "date_from": fields.Datetime.now() + timedelta(days=1),
+            }
+        )
+        with self.assertRaises(UserError):
+            wizard.action_import()
+
+    def test_stalled_run_does_not_block_the_cron(self):
+        self.backend.write(
+            {
+                "order_import_state": "running",
+                "order_import_updated": fields.Datetime.now() - timedelta(hours=2),
+            }
+        )
+        with trap_jobs() as trap:
+            self.env["shopify.backend"]._cron_reconcile_orders()
+            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
+        self.backend.order_import_updated = fields.Datetime.now()
+        with trap_jobs() as trap:
+            self.env["shopify.backend"]._cron_reconcile_orders()
+            trap.assert_jobs_count(0, only=self.backend._reconcile_orders)
+
+    def test_failed_run_becomes_an_exception(self):
+        self.backend._reconcile_orders(since=fields.Datetime.now() - timedelta(days=1))
+        self.backend.order_import_state = "running"
+        self.backend._shopify_on_order_import_failed(
+            exc_name="ConnectionError", exc_message="store unreachable"
+        )
+        self.assertEqual(self.backend.order_import_state, "failed")
+        exception = self.Exception.search(
+            [("backend_id", "=", self.backend.id), ("flow", "=", "reconciliation")]
+        )
+        self.assertIn("store unreachable", exception.message)
+        self.assertIn("Import orders again", exception.hint)

@@ -1,0 +1,1 @@
+from . import shopify_order_import_wizard
