@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ShopifyLocation(models.Model):
@@ -25,3 +25,25 @@ class ShopifyLocation(models.Model):
     _location_unique = models.Constraint(
         "UNIQUE (backend_id, external_id)", "This location is already mapped."
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        locations = super().create(vals_list)
+        locations.filtered("warehouse_id")._publish_stock()
+        return locations
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "warehouse_id" in vals or vals.get("active"):
+            self.filtered("warehouse_id")._publish_stock()
+        return res
+
+    def _publish_stock(self):
+        """A newly mapped warehouse: send its stock of every linked variant."""
+        variants = (
+            self.env["shopify.product.variant"]
+            .sudo()
+            .search([("backend_id", "in", self.backend_id.ids)])
+        )
+        if variants:
+            self.env["shopify.inventory.level"]._mark_dirty(variants.odoo_id)

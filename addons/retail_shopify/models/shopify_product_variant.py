@@ -45,4 +45,6 @@ class ShopifyProductVariant(models.Model):
     def create(self, vals_list):
         bindings = super().create(vals_list)
         bindings.backend_id._retry_held_orders()
+        # a variant just linked shows Odoo's stock from now on
+        self.env["shopify.inventory.level"]._mark_dirty(bindings.odoo_id)
         return bindings

@@ -152,3 +152,82 @@ class TestInventoryPush(ShopifyTestMixin, TransactionCase):
         self.assertEqual(foreign.state, "done")
         self.assertTrue(level.dirty)
         self.assertEqual(level.remote_quantity, 3)
+
+
+class TestInitialPublication(ShopifyTestMixin, TransactionCase):
+    """Linking a variant or mapping a warehouse publishes the stock at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+        cls.mug = cls.env["product.product"].create(
+            {
+                "name": "Mug",
+                "default_code": "MUG-STONE",
+                "type": "consu",
+                "is_storable": True,
+            }
+        )
+        cls.warehouse = cls.env["stock.warehouse"].search(
+            [("company_id", "=", cls.env.company.id)], limit=1
+        )
+        cls.env["stock.quant"].with_context(inventory_mode=True).create(
+            {
+                "product_id": cls.mug.id,
+                "location_id": cls.warehouse.lot_stock_id.id,
+                "inventory_quantity": 12,
+            }
+        ).action_apply_inventory()
+
+    def setUp(self):
+        super().setUp()
+        self.setup_simulator()
+        self.sim_location = self.sim.add_location("Main warehouse")
+        self.sim.add_product("Mug", variants=[{"sku": "MUG-STONE", "price": "14"}])
+        self.sim.set_available("MUG-STONE", self.sim_location, 3)
+
+    def link(self):
+        with trap_jobs():
+            gid = self.backend._link_products_start()
+        self.sim.complete_bulk_operations()
+        with trap_jobs() as trap:
+            self.backend._link_products_collect(gid)
+        return trap
+
+    def map_location(self, warehouse):
+        with trap_jobs() as trap:
+            self.backend.write(
+                {
+                    "location_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "name": "Main warehouse",
+                                "external_id": self.sim_location,
+                                "warehouse_id": warehouse.id,
+                            },
+                        )
+                    ]
+                }
+            )
+        return trap
+
+    def test_linked_variant_publishes_its_stock(self):
+        self.map_location(self.warehouse)
+        trap = self.link()
+        trap.assert_jobs_count(1, only=self.backend._retail_export_job)
+        trap.perform_enqueued_jobs()
+        self.assertEqual(self.sim.available("MUG-STONE", self.sim_location), 12)
+
+    def test_mapping_a_warehouse_publishes_its_stock(self):
+        self.link()
+        location = self.map_location(self.env["stock.warehouse"])  # not mapped yet
+        location.assert_jobs_count(0, only=self.backend._retail_export_job)
+        with trap_jobs() as trap:
+            self.backend.location_ids.warehouse_id = self.warehouse
+            trap.assert_jobs_count(1, only=self.backend._retail_export_job)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self.sim.available("MUG-STONE", self.sim_location), 12)
