@@ -110,13 +110,33 @@ runpy.run_module("odoo.addons.retail_shopify.simulator.server", run_name="__main
 PY
         SIM_PID=$!
         trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
-        # once Odoo answers, customers place orders in the simulated shop; the
-        # one with the apron is held: no Odoo product has its SKU yet
+        # once Odoo answers, the clerk's first steps run (locations, webhooks,
+        # product link), customers place orders in the simulated shop (the one
+        # with the apron is held: no Odoo product has its SKU yet) and the
+        # first order is shipped, which fulfils it in the store
         (
+            demo_step() {
+                "$PYTHON" -m odoo shell -c "$CONF" -d "$DB" "${ODOO_DB_ARGS[@]}" \
+                    --logfile="$VAR_DIR/demo-steps-odoo.log" --workers=0 \
+                    --max-cron-threads=0 --no-http <<PY
+import runpy
+runpy.run_path("$TOOLS/demo_shopify.py")["main"](env, "$1")
+PY
+            }
+            wait_for() { # SQL count query, minimum, seconds
+                for _ in $(seq 1 "$3"); do
+                    [ "$(psql -X -A -t -d "$DB" -c "$1")" -ge "$2" ] && return 0
+                    sleep 1
+                done
+                return 1
+            }
             for _ in $(seq 1 120); do
                 curl -fs -o /dev/null "http://127.0.0.1:$PORT/web/health" && break
                 sleep 1
             done
+            demo_step prepare
+            wait_for "SELECT count(*) FROM shopify_product_variant" 4 90 ||
+                echo "demo: the product link has not finished yet"
             for lines in '[{"sku": "TOTE-NAT", "quantity": 2}]' \
                 '[{"sku": "BEANIE-GRY", "quantity": 1}, {"sku": "MUG-WHT", "quantity": 4}]' \
                 '[{"sku": "APRON-SND", "quantity": 1}]'; do
@@ -125,7 +145,14 @@ PY
                     -d "{\"lines\": $lines}" \
                     "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
             done
-        ) &
+            if wait_for "SELECT count(*) FROM stock_picking p JOIN sale_order s
+                    ON p.sale_id = s.id JOIN shopify_sale_order b ON b.odoo_id = s.id
+                    WHERE p.state = 'assigned'" 1 90; then
+                demo_step ship
+            else
+                echo "demo: no Shopify order was imported in time"
+            fi
+        ) >"$VAR_DIR/demo-steps.log" 2>&1 &
     fi
 fi
 

@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import errors
+from ..services import errors, locks
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.token_bucket import PgTokenBucket
 
@@ -289,6 +289,10 @@ class RetailBackendMixin(models.AbstractModel):
             return self.env._("Backend not active: nothing sent.")
         export = getattr(self, f"_retail_export_{kind}")
         try:
+            # a job queued while the previous one still runs waits for it
+            locks.advisory_lock(
+                self.env.cr, self._retail_key(), f"export:{kind}", retry_after=10
+            )
             return export()
         except Exception as exc:
             kind_of_error = errors.classify(exc)

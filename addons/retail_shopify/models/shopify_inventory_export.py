@@ -19,10 +19,13 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
     def _retail_export_inventory(self):
         """Send the dirty levels in batches per location (coalesced job)."""
         self.ensure_one()
-        levels = self.env["shopify.inventory.level"].search(
-            [("backend_id", "=", self.id), ("dirty", "=", True)],
-            limit=INVENTORY_BATCH,
+        marks = (
+            self.env["shopify.inventory.level.mark"]
+            .sudo()
+            .search([("backend_id", "=", self.id)], order="id")
         )
+        level_ids = list(dict.fromkeys(marks.mapped("level_id")))[:INVENTORY_BATCH]
+        levels = self.env["shopify.inventory.level"].browse(level_ids).exists()
         client = self._shopify_client()
         for location in levels.location_id:
             self._shopify_push_levels(
@@ -30,7 +33,11 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
                 location,
                 levels.filtered(lambda lvl, loc=location: lvl.location_id == loc),
             )
-        if len(levels) == INVENTORY_BATCH:
+        # the changes seen are sent; those recorded meanwhile by other
+        # transactions are not visible here and stay for the next job
+        marks.filtered(lambda m: m.level_id in set(level_ids)).unlink()
+        levels.invalidate_recordset(["dirty"])
+        if len(level_ids) == INVENTORY_BATCH:
             self._retail_schedule_export("inventory")
         return f"{len(levels)} stock levels sent in {len(levels.location_id)} batch(es)"
 
@@ -100,7 +107,6 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
                         "remote_quantity": quantity["quantity"],
                         "sent_quantity": quantity["quantity"],
                         "remote_known": True,
-                        "dirty": False,
                         "last_sync": fields.Datetime.now(),
                     }
                 )
@@ -126,8 +132,7 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
             event._mark_ignored("Echo of the quantity Odoo published.")
             return level
         # changed in Shopify: Odoo's stock is the reference, publish it again
-        level.write(
-            {"remote_quantity": available or 0, "remote_known": True, "dirty": True}
-        )
+        level.write({"remote_quantity": available or 0, "remote_known": True})
+        level._mark_to_send()
         self._retail_schedule_export("inventory")
         return level

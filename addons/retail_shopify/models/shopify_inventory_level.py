@@ -24,13 +24,43 @@ class ShopifyInventoryLevel(models.Model):
     )
     remote_known = fields.Boolean()
     sent_quantity = fields.Integer(help="Last quantity Odoo set in Shopify.")
-    dirty = fields.Boolean(index=True, help="Odoo's quantity must be sent.")
+    dirty = fields.Boolean(
+        string="To send",
+        compute="_compute_dirty",
+        search="_search_dirty",
+        help="Odoo's quantity changed since it was last sent.",
+    )
     last_sync = fields.Datetime(readonly=True)
 
     _level_unique = models.Constraint(
         "UNIQUE (variant_binding_id, location_id)",
         "This variant already has a level at this location.",
     )
+
+    def _compute_dirty(self):
+        marked = set(
+            self.env["shopify.inventory.level.mark"]
+            .sudo()
+            .search([("level_id", "in", self.ids)])
+            .mapped("level_id")
+        )
+        for level in self:
+            level.dirty = level.id in marked
+
+    def _search_dirty(self, operator, value):
+        if operator != "in":
+            return NotImplemented
+        marked = self.env["shopify.inventory.level.mark"].sudo()._search([])
+        if True in value:
+            return [("id", "in", marked.subselect("level_id"))]
+        return [("id", "not in", marked.subselect("level_id"))]
+
+    def _mark_to_send(self):
+        """Record that these levels are to publish (insert-only)."""
+        self.env["shopify.inventory.level.mark"].sudo().create(
+            [{"backend_id": lvl.backend_id.id, "level_id": lvl.id} for lvl in self]
+        )
+        self.invalidate_recordset(["dirty"])
 
     @api.model
     def _mark_dirty(self, products):
@@ -60,7 +90,7 @@ class ShopifyInventoryLevel(models.Model):
                         }
                     )
         levels = existing | self.sudo().create(vals_list)
-        levels.write({"dirty": True})
+        levels._mark_to_send()
         levels.backend_id._retail_schedule_export("inventory")
         return levels
 

@@ -22,6 +22,7 @@ import logging
 import random
 import signal
 import threading
+import time
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
@@ -99,6 +100,15 @@ def _demo_state(sim):
                     "id": order["id"],
                     "name": order["name"],
                     "financial_status": order["_financial_status"],
+                    "fulfillment_status": sim._fulfillment_status(order),
+                    "fulfillments": [
+                        {
+                            "name": record["name"],
+                            "tracking": [t.get("number") for t in record["_tracking"]],
+                            "carrier": [t.get("company") for t in record["_tracking"]],
+                        }
+                        for record in order["_fulfillments"]
+                    ],
                     "updated_at": order["updatedAt"],
                 }
                 for order in sim.orders.values()
@@ -195,6 +205,10 @@ def demo_simulator(**kwargs):
             item = variant["inventoryItem"]["id"]
             sim.set_available(item, warehouse, 20 + 5 * index + position)
             sim.set_available(item, store, 3 + index)
+    # the catalogue keeps its ids from one start to the next (the demo
+    # database is bound to them); orders get ids no earlier start used
+    now = int(time.time())
+    sim.renumber(first_id=now * 100_000, first_order_number=1 + now // 60 % 900_000)
     return sim
 
 

@@ -822,6 +822,17 @@ class ShopifySimulator:
     def _gid(self, kind):
         return f"gid://shopify/{kind}/{next(self._ids)}"
 
+    def renumber(self, first_id, first_order_number):
+        """Number the next records from here on.
+
+        A store restarted with the same catalogue keeps the ids of its
+        locations and products; renumbering after the catalogue gives its
+        new orders ids no earlier run used.
+        """
+        with self._lock:
+            self._ids = itertools.count(int(first_id))
+            self._order_numbers = itertools.count(int(first_order_number))
+
     def _stamp(self, strict=False):
         """A GraphQL timestamp, never before the previous one.
 
