@@ -103,6 +103,15 @@ class ShopifyBackend(models.Model):
             "retail_shopify.product_shopify_shipping", raise_if_not_found=False
         ),
     )
+    discount_product_id = fields.Many2one(
+        "product.product",
+        string="Discount product",
+        default=lambda self: self.env.ref(
+            "retail_shopify.product_shopify_discount", raise_if_not_found=False
+        ),
+        help="Product of the order line carrying a discount Shopify did not "
+        "allocate to any line (some apps and order adjustments do that).",
+    )
     order_binding_ids = fields.One2many("shopify.sale.order", "backend_id")
     order_count = fields.Integer(compute="_compute_order_count")
 

@@ -239,7 +239,30 @@ class ShopifySaleOrder(models.Model):
             values["order_line"].append(
                 (0, 0, self._prepare_shipping_line(backend, order, shipping_line))
             )
+        if order.unallocated_discount:
+            values["order_line"].append(
+                (0, 0, self._prepare_unallocated_discount_line(backend, order))
+            )
         return values
+
+    @api.model
+    def _prepare_unallocated_discount_line(self, backend, order):
+        amount = order.unallocated_discount
+        if not backend.discount_product_id:
+            raise errors.MappingError(
+                f"Shopify order {order.name} has a discount of {amount} "
+                f"{order.currency} allocated to none of its lines, and backend "
+                f"{backend.display_name} has no discount product.",
+                hint="Set the discount product on the backend, then press Retry.",
+                details={"remote_ref": order.gid},
+            )
+        return {
+            "product_id": backend.discount_product_id.id,
+            "name": self.env._("Discount of the Shopify order not allocated to lines"),
+            "product_uom_qty": 1,
+            "price_unit": -float(amount),
+            "tax_ids": [(6, 0, [])],
+        }
 
     @api.model
     def _product(self, backend, line):

@@ -278,6 +278,16 @@ class CanonicalOrder:
             total += self.tax_lines_amount
         return total
 
+    @property
+    def unallocated_discount(self):
+        """Discount Shopify took off the total but allocated to no line.
+
+        Apps and order adjustments can lower what the customer pays without
+        a discount allocation on the lines; the importer books it on the
+        backend's discount product. Zero when the lines add up.
+        """
+        return max(ZERO, self.computed_total - self.total_price)
+
     def line(self, gid):
         """The line with this gid, or None."""
         return next((line for line in self.lines if line.gid == gid), None)

@@ -53,6 +53,35 @@ class TestOrderImport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(sale.shopify_sync_state, "synced")
         self.assertIn("/orders/", binding.admin_url)
 
+    def unallocated_discount_payload(self, amount="3.00"):
+        """The paid order with a discount an app took off the total only."""
+        payload = copy.deepcopy(self.paid)
+        total = f"{float(payload['total_price']) - float(amount):.2f}"
+        payload["total_price"] = total
+        for money in payload["total_price_set"].values():
+            money["amount"] = total
+        return payload
+
+    def test_discount_allocated_to_no_line_uses_the_discount_product(self):
+        event = self.process("orders/create", self.unallocated_discount_payload(), "d1")
+        self.assertEqual(event.state, "done", event.error)
+        sale = self.sale_orders()
+        line = sale.order_line.filtered(
+            lambda line: line.product_id == self.backend.discount_product_id
+        )
+        self.assertEqual(line.price_unit, -3.0)
+        self.assertFalse(line.tax_ids)
+        self.assertLessEqual(abs(sale.amount_total - 73.71), 0.09)
+
+    def test_unallocated_discount_without_product_is_an_exception(self):
+        self.backend.discount_product_id = False
+        event = self.process("orders/create", self.unallocated_discount_payload(), "d2")
+        self.assertEqual(event.state, "failed")
+        self.assertFalse(self.sale_orders())
+        exception = self.Exception.search([("event_id", "=", event.id)])
+        self.assertIn("3.00 USD allocated to none of its lines", exception.message)
+        self.assertIn("discount product", exception.hint)
+
     def test_redelivery_and_later_topics_make_one_sale_order(self):
         self.process("orders/create", self.paid, "e1")
         # Shopify sends orders/paid and orders/updated with the same content

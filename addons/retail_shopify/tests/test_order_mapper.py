@@ -135,11 +135,26 @@ class TestWebhookOrder(MapperCase):
         # 68.50 - 5.00 + 6.95 + 6.26 taxes on top
         self.assertEqual(order.computed_total, order.total_price)
 
+    def test_discount_allocated_to_no_line(self):
+        payload = load("order_paid_tax_excluded.json")
+        payload["total_price"] = "73.71"
+        for money in payload["total_price_set"].values():
+            money["amount"] = "73.71"
+        order = order_mapper.order_from_webhook(payload)
+        self.assertEqual(order.unallocated_discount, Decimal("3.00"))
+        # paying more than the lines is no discount: the totals check says so
+        payload["total_price"] = "80.00"
+        for money in payload["total_price_set"].values():
+            money["amount"] = "80.00"
+        order = order_mapper.order_from_webhook(payload)
+        self.assertEqual(order.unallocated_discount, Decimal(0))
+
     def test_totals_of_every_fixture(self):
         for name in ORDER_FIXTURES:
             with self.subTest(fixture=name):
                 order = order_mapper.order_from_webhook(load(name))
                 self.assertEqual(order.computed_total, order.total_price)
+                self.assertEqual(order.unallocated_discount, Decimal(0))
                 self.assertEqual(order.lines_net_amount, order.subtotal_price)
                 self.assertEqual(order.tax_lines_amount, order.total_tax)
                 self.assertEqual(
