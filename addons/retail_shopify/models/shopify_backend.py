@@ -341,6 +341,14 @@ class ShopifyBackend(models.Model):
         )
         for exception in held:
             exception.event_id.action_replay()
+        for backend in backends:
+            if backend._shopify_polled_order_exceptions():
+                backend.with_delay(
+                    identity_key=f"shopify.retry-polled-orders:{backend.id}",
+                    **backend._retail_job_options(
+                        channel="root.retail.shopify.reconcile"
+                    ),
+                )._shopify_retry_polled_orders()
 
     # ------------------------------------------------------------------
     # outbound: fulfilments

@@ -2,6 +2,7 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base.services import errors
 
@@ -255,16 +256,113 @@ class ShopifyOrderImportMixin(models.AbstractModel):
                     return "skipped"
                 Binding._import_order(self, order, node)
         except errors.PermanentError as exc:
-            self._retail_raise_exception(
-                flow="reconciliation",
-                category=exc.category,
-                message=f"Order {node.get('name') or node.get('id')}: {exc}",
-                hint=exc.hint,
-                remote_ref=node.get("id"),
-                payload_excerpt=json.dumps(node, default=str)[:2000],
-            )
+            self._shopify_record_order_failure(exc, node)
             return "failed"
         return "imported"
+
+    def _shopify_record_order_failure(self, exc, node):
+        """One exception per order and cause, whichever flow found it first.
+
+        A webhook delivery of the same order may already have raised it: the
+        poll then counts one more occurrence instead of a second exception.
+        """
+        gid = node.get("id")
+        existing = (
+            self.env["retail.sync.exception"]
+            .sudo()
+            .search(
+                [
+                    ("backend_model", "=", self._name),
+                    ("backend_id", "=", self.id),
+                    ("state", "=", "open"),
+                    ("remote_ref", "=", gid),
+                    ("category", "=", exc.category),
+                ],
+                limit=1,
+            )
+        )
+        if existing:
+            return existing._merge_occurrence({})
+        return self._retail_raise_exception(
+            flow="reconciliation",
+            category=exc.category,
+            message=f"Order {node.get('name') or gid}: {exc}",
+            hint=exc.hint,
+            remote_ref=gid,
+            res_model=self._name,
+            res_id=self.id,
+            payload_excerpt=json.dumps(node, default=str)[:2000],
+        )
+
+    # ------------------------------------------------------------------
+    # orders held by the poll (no webhook delivery to replay)
+    # ------------------------------------------------------------------
+    def _shopify_polled_order_exceptions(self):
+        return (
+            self.env["retail.sync.exception"]
+            .sudo()
+            .search(
+                [
+                    ("backend_model", "=", self._name),
+                    ("backend_id", "in", self.ids),
+                    ("state", "=", "open"),
+                    ("flow", "=", "reconciliation"),
+                    ("event_id", "=", False),
+                    ("remote_ref", "=like", "gid://shopify/Order/%"),
+                ]
+            )
+        )
+
+    def _retail_retry_exception(self, exception):
+        """Retry of an order the poll could not import: read it again."""
+        self.ensure_one()
+        if not (exception.remote_ref or "").startswith("gid://shopify/Order/"):
+            raise UserError(
+                self.env._(
+                    "Nothing can be re-run automatically for %(name)s: fix the "
+                    "cause, then press Import orders.",
+                    name=exception.name,
+                )
+            )
+        try:
+            # like the import jobs: the clerk may only read the store
+            outcome = self.sudo()._shopify_reimport_order(exception.sudo())
+        except errors.TransientError as exc:
+            raise UserError(
+                self.env._(
+                    "Shopify cannot be reached now (%(error)s): try later.", error=exc
+                )
+            ) from exc
+        if outcome == "failed":
+            raise UserError(
+                self.env._(
+                    "The order still cannot be imported: %(message)s",
+                    message=exception.message,
+                )
+            )
+        return outcome
+
+    def _shopify_reimport_order(self, exception):
+        """Read the order of ``exception`` again and import it."""
+        client = self._shopify_client()
+        node = client.execute("OrderById", {"id": exception.remote_ref})["order"]
+        if not node:
+            exception._resolve(self.env._("The order no longer exists in Shopify."))
+            return "skipped"
+        outcome = self._shopify_import_order_node(client, node)
+        if outcome != "failed":
+            exception._resolve(self.env._("Imported on retry."))
+        return outcome
+
+    def _shopify_retry_polled_orders(self):
+        """Import again the orders the poll held (job, after a product link)."""
+        self.ensure_one()
+        exceptions = self._shopify_polled_order_exceptions()
+        outcomes = [self._shopify_reimport_order(exc) for exc in exceptions]
+        return (
+            f"{len(outcomes) - outcomes.count('failed')} of {len(outcomes)} held "
+            "orders imported"
+        )
 
     def _shopify_on_order_import_failed(
         self, exc_name=None, exc_message=None, exc_info=None

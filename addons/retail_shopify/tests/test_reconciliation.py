@@ -106,6 +106,53 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
         self.assertEqual(exc.category, "mapping")
         self.assertIn("UNKNOWN-SKU", exc.message)
 
+    def unknown_sku_order(self, notify=False):
+        return self.sim.create_order(
+            [
+                {
+                    "sku": "UNKNOWN-SKU",
+                    "quantity": 1,
+                    "price": "5.00",
+                    "title": "Mystery box",
+                }
+            ],
+            notify=notify,
+        )
+
+    def order_exceptions(self, order):
+        return self.Exception.search(
+            [("remote_ref", "=", order["admin_graphql_api_id"])]
+        )
+
+    def test_order_held_by_webhook_and_poll_has_one_exception(self):
+        order = self.unknown_sku_order()
+        event = self.deliver("orders/create", order, event_id="held-1")
+        event._process()
+        self.assertEqual(event.state, "failed")
+        self.reconcile()
+        exception = self.order_exceptions(order)
+        self.assertEqual(len(exception), 1)
+        self.assertEqual(exception.flow, "inbound")
+        self.assertEqual(exception.occurrence_count, 2)
+
+    def test_order_held_by_the_poll_is_imported_once_the_product_exists(self):
+        order = self.unknown_sku_order()
+        self.reconcile()
+        exception = self.order_exceptions(order)
+        self.assertEqual(exception.state, "open")
+        # nothing to import yet: the retry button says why
+        with self.assertRaises(UserError):
+            exception.action_retry()
+        with trap_jobs() as trap:
+            self.env["product.product"].create(
+                {"name": "Mystery box", "default_code": "UNKNOWN-SKU", "type": "consu"}
+            )
+            trap.assert_jobs_count(1, only=self.backend._shopify_retry_polled_orders)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(exception.state, "resolved")
+        binding = self.Binding._retail_get(self.backend, order["admin_graphql_api_id"])
+        self.assertEqual(binding.odoo_id.client_order_ref, order["name"])
+
     def test_throttling_postpones_the_job(self):
         for _i in range(3):
             self.place_order()
