@@ -325,19 +325,12 @@ class ShopifyBackend(models.Model):
         backends = self.filtered(lambda b: b.state == "active")
         if not backends:
             return
-        held = (
-            self.env["retail.sync.exception"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self._name),
-                    ("backend_id", "in", backends.ids),
-                    ("state", "=", "open"),
-                    ("category", "=", "mapping"),
-                    ("event_id.topic", "in", sorted(ORDER_TOPICS)),
-                    ("event_id.state", "=", "failed"),
-                ]
-            )
+        held = backends._shopify_open_exceptions(
+            [
+                ("category", "=", "mapping"),
+                ("event_id.topic", "in", sorted(ORDER_TOPICS)),
+                ("event_id.state", "=", "failed"),
+            ]
         )
         for exception in held:
             exception.event_id.action_replay()

@@ -267,20 +267,9 @@ class ShopifyOrderImportMixin(models.AbstractModel):
         poll then counts one more occurrence instead of a second exception.
         """
         gid = node.get("id")
-        existing = (
-            self.env["retail.sync.exception"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self._name),
-                    ("backend_id", "=", self.id),
-                    ("state", "=", "open"),
-                    ("remote_ref", "=", gid),
-                    ("category", "=", exc.category),
-                ],
-                limit=1,
-            )
-        )
+        existing = self._shopify_open_exceptions(
+            [("remote_ref", "=", gid), ("category", "=", exc.category)]
+        )[:1]
         if existing:
             return existing._merge_occurrence({})
         return self._retail_raise_exception(
@@ -297,7 +286,8 @@ class ShopifyOrderImportMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # orders held by the poll (no webhook delivery to replay)
     # ------------------------------------------------------------------
-    def _shopify_polled_order_exceptions(self):
+    def _shopify_open_exceptions(self, domain):
+        """Open sync exceptions of these stores matching ``domain``."""
         return (
             self.env["retail.sync.exception"]
             .sudo()
@@ -306,11 +296,18 @@ class ShopifyOrderImportMixin(models.AbstractModel):
                     ("backend_model", "=", self._name),
                     ("backend_id", "in", self.ids),
                     ("state", "=", "open"),
-                    ("flow", "=", "reconciliation"),
-                    ("event_id", "=", False),
-                    ("remote_ref", "=like", "gid://shopify/Order/%"),
+                    *domain,
                 ]
             )
+        )
+
+    def _shopify_polled_order_exceptions(self):
+        return self._shopify_open_exceptions(
+            [
+                ("flow", "=", "reconciliation"),
+                ("event_id", "=", False),
+                ("remote_ref", "=like", "gid://shopify/Order/%"),
+            ]
         )
 
     def _retail_retry_exception(self, exception):
