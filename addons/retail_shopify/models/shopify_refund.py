@@ -395,15 +395,16 @@ class ShopifyRefund(models.Model):
                 done.append(
                     self.env._(
                         "Invoiced the order first: %(invoice)s.",
-                        invoice=invoice.display_name,
+                        invoice=invoice.name,
                     )
                 )
             credit_note = self._make_credit_note()
             done.append(
                 self.env._(
-                    "Credit note %(move)s of %(amount)s.",
-                    move=credit_note.display_name,
+                    "Credit note %(move)s of %(amount).2f %(currency)s.",
+                    move=credit_note.name,
                     amount=credit_note.amount_total,
+                    currency=credit_note.currency_id.name,
                 )
             )
         cancelled = self._cancel_unshipped_units()
@@ -513,7 +514,7 @@ class ShopifyRefund(models.Model):
         values = sale._prepare_invoice()
         values.update(
             move_type="out_refund",
-            ref=self.env._("Shopify refund %(refund)s", refund=self.name),
+            ref=self.env._("Shopify %(refund)s", refund=self.name),
             narration=self.note or False,
             invoice_line_ids=commands,
         )
@@ -762,7 +763,7 @@ class ShopifyRefund(models.Model):
                 paid=float(refund.transactions_total),
                 currency=currency.name,
                 total=self.amount_total,
-                move=self.odoo_id.display_name,
+                move=self.odoo_id.name,
             ),
             hint=self.env._(
                 "Record the difference (a goodwill gesture or a deduction) by "

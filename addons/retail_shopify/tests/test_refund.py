@@ -130,6 +130,8 @@ class TestRefund(RefundCase):
         self.assertEqual(tee_line.qty_to_invoice, 0)
         self.assertEqual(sale.invoice_status, "invoiced")
         self.assertEqual(sale.shopify_refund_count, 1)
+        self.assertIn(f"Credit note {credit_note.name} of 24.49 USD", refund.summary)
+        self.assertIn(f"Return {returned.name} to receive", refund.summary)
         # receiving the return puts the tee back in stock
         returned.move_ids.write({"quantity": 1, "picked": True})
         returned.button_validate()
