@@ -20,6 +20,7 @@
         "views/shopify_order_import_wizard_views.xml",
         "views/sale_order_views.xml",
         "views/product_views.xml",
+        "views/shopify_refund_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/shopify_demo.xml"],

@@ -3,6 +3,9 @@ from . import shopify_webhook_registration
 from . import shopify_product_link
 from . import shopify_inventory_export
 from . import shopify_order_import
+from . import shopify_refund_policy
+from . import shopify_refund
+from . import shopify_refund_line
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping

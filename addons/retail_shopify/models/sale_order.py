@@ -19,6 +19,10 @@ class SaleOrder(models.Model):
         search="_search_shopify_sync_state",
     )
     shopify_exception_count = fields.Integer(compute="_compute_shopify_exception_count")
+    shopify_refund_ids = fields.One2many(
+        "shopify.refund", "sale_order_id", string="Shopify refunds"
+    )
+    shopify_refund_count = fields.Integer(compute="_compute_shopify_refund_count")
 
     @api.depends("shopify_binding_ids.sync_state")
     def _compute_shopify_sync_state(self):
@@ -44,6 +48,24 @@ class SaleOrder(models.Model):
         )
         for order in self:
             order.shopify_exception_count = counts.get(order.id, 0)
+
+    @api.depends("shopify_refund_ids")
+    def _compute_shopify_refund_count(self):
+        for order in self:
+            order.shopify_refund_count = len(order.shopify_refund_ids)
+
+    def action_open_shopify_refunds(self):
+        self.ensure_one()
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Shopify refunds"),
+            "res_model": "shopify.refund",
+            "view_mode": "list,form",
+            "domain": [("sale_order_id", "=", self.id)],
+        }
+        if len(self.shopify_refund_ids) == 1:
+            action.update(res_id=self.shopify_refund_ids.id, view_mode="form")
+        return action
 
     def action_open_shopify_exceptions(self):
         self.ensure_one()

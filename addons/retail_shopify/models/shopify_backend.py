@@ -40,6 +40,7 @@ class ShopifyBackend(models.Model):
         "shopify.product.link.mixin",
         "shopify.inventory.export.mixin",
         "shopify.order.import.mixin",
+        "shopify.refund.policy.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"

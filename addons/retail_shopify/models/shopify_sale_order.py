@@ -174,13 +174,16 @@ class ShopifySaleOrder(models.Model):
                     }
                 )
                 continue
-            if float_compare(
-                odoo_line.product_uom_qty, line.quantity, precision_digits=3
-            ):
-                if odoo_line.qty_delivered > line.quantity:
+            # units cancelled by Shopify refunds were taken off the Odoo line
+            # while Shopify keeps them in the line's quantity
+            quantity = line.quantity - sum(
+                odoo_line.sudo().shopify_refund_line_ids.mapped("qty_cancelled")
+            )
+            if float_compare(odoo_line.product_uom_qty, quantity, precision_digits=3):
+                if odoo_line.qty_delivered > quantity:
                     conflicts.append(line.title)
                     continue
-                odoo_line.product_uom_qty = line.quantity
+                odoo_line.product_uom_qty = quantity
         if conflicts:
             raise errors.ConflictError(
                 f"Shopify order {order.name} was edited after shipping: "

@@ -297,8 +297,11 @@ class CanonicalOrder:
 class RefundLine:
     """Units of one order line given back in a refund.
 
-    ``subtotal`` and ``total_tax`` are in the shop currency; ``restock_type``
-    is ``no_restock``, ``cancel``, ``return`` or ``legacy_restock``.
+    ``subtotal`` and ``total_tax`` are in the shop currency; ``subtotal``
+    is in the order's price basis, so it already holds ``total_tax`` when the
+    order's taxes are included in prices. ``restock_type`` is
+    ``no_restock``, ``cancel``, ``return`` or ``legacy_restock``. ``title``
+    and ``sku`` name the refunded line for people, when the payload has them.
     """
 
     line_gid: str
@@ -306,6 +309,8 @@ class RefundLine:
     subtotal: Decimal
     total_tax: Decimal
     restock_type: str = "no_restock"
+    title: str | None = None
+    sku: str | None = None
 
     @property
     def total(self):
@@ -349,13 +354,28 @@ class CanonicalRefund:
 
     @property
     def total(self):
-        """Lines and shipping refunded, taxes included, in ``currency``."""
+        """Lines and shipping refunded, taxes added, in ``currency``.
+
+        Right for orders whose taxes are excluded from prices; see
+        :meth:`refunded_amount` for the general case.
+        """
         return (
             self.lines_subtotal
             + self.lines_tax
             + self.shipping_amount
             + self.shipping_tax
         )
+
+    def refunded_amount(self, taxes_included):
+        """What the lines and shipping refunded are worth, taxes included.
+
+        With ``taxes_included`` (the order's flag) the subtotals and the
+        shipping amount already hold their taxes: adding them again would
+        count the tax twice.
+        """
+        if taxes_included:
+            return self.lines_subtotal + self.shipping_amount
+        return self.total
 
     @property
     def restocked_lines(self):

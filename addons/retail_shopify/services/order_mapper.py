@@ -304,6 +304,9 @@ class RestOrder(_Rest):
 
 class RestRefundedLineItem(_Rest):
     admin_graphql_api_id: LineItemGid | None = None
+    name: str | None = None
+    title: str | None = None
+    sku: str | None = None
 
 
 class RestRefundLineItem(_Rest):
@@ -1088,9 +1091,16 @@ def refund_from_webhook(payload: dict) -> canonical.CanonicalRefund:
                 f"{path}.restock_type",
                 f"is invalid: unknown restock type {item.restock_type!r}",
             )
+        refunded_item = item.line_item
         lines.append(
             canonical.RefundLine(
                 line_gid=line_gid,
+                title=(
+                    _text(refunded_item.name) or _text(refunded_item.title)
+                    if refunded_item
+                    else None
+                ),
+                sku=_text(refunded_item.sku) if refunded_item else None,
                 quantity=item.quantity,
                 subtotal=amount(f"{path}.subtotal", item.subtotal_set, item.subtotal),
                 total_tax=amount(

@@ -14,3 +14,8 @@ from . import test_webhook_registration
 from . import test_fulfillment
 from . import test_product_link
 from . import test_inventory
+from . import test_refund_services
+from . import test_refund_mapper
+from . import test_simulator_refund
+from . import test_refund
+from . import test_refund_concurrency
