@@ -1,4 +1,5 @@
 import json
+import re
 
 from odoo import fields, models
 
@@ -136,8 +137,17 @@ class ShopifyComplianceMixin(models.AbstractModel):
             [("backend_model", "=", self._name), ("backend_id", "=", self.id)]
         )
         if order_gids is not None:
+            # order payloads name the order's GID; refunds and fulfilments
+            # only its numeric id, as "order_id"
+            numbers = "|".join(
+                re.escape(gid.rsplit("/", 1)[-1]) for gid in order_gids if gid
+            )
+            order_id = re.compile(rf'"order_id"\s*:\s*"?(?:{numbers})\b')
             events = events.filtered(
-                lambda e: any(gid in (e.payload or "") for gid in order_gids)
+                lambda e: (
+                    any(gid in (e.payload or "") for gid in order_gids)
+                    or bool(numbers and order_id.search(e.payload or ""))
+                )
             )
         events.write({"payload": REDACTED, "headers": False})
         exceptions = self.env["retail.sync.exception"].search(

@@ -51,10 +51,23 @@ class TestCompliance(ShopifyTestMixin, TransactionCase):
 
     def test_customer_redact_anonymises_what_only_this_shop_holds(self):
         payload = dict(copy.deepcopy(self.request), orders_to_redact=[self.order["id"]])
+        # a refund delivery names the order by its numeric id only
+        refund = self.deliver(
+            "refunds/create",
+            {"order_id": self.order["id"], "note": "Emily changed her mind"},
+            event_id="r1",
+        )
+        other = self.deliver(
+            "refunds/create",
+            {"order_id": self.order["id"] + 1, "note": "Another customer"},
+            event_id="r2",
+        )
         event = self.deliver("customers/redact", payload, event_id="c2")
         event._process()
         self.assertEqual(event.state, "done", event.error)
         self.assertNotIn("emily", self.imported.payload.lower())
+        self.assertNotIn("emily", refund.payload.lower())
+        self.assertIn("Another customer", other.payload)
         partner = self.sale.partner_id
         self.assertFalse(partner.email)
         self.assertIn("redacted", partner.name)
