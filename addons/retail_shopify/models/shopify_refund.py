@@ -826,8 +826,8 @@ class ShopifyRefund(models.Model):
             )
             hint = (
                 "Import the order (or change the statuses imported by the store, "
-                "then use Import recent orders), then press Retry; or handle the "
-                "refund by hand and ignore this exception."
+                "then use Import orders): the refund is then applied by itself; "
+                "or handle the refund by hand and ignore this exception."
             )
         else:
             message = (
@@ -836,8 +836,9 @@ class ShopifyRefund(models.Model):
                 "delivered)."
             )
             hint = (
-                "Import the order (Import recent orders on the store), then press "
-                "Retry; or handle the refund by hand and ignore this exception."
+                "Import the order (Import orders on the store): the refund is "
+                "then applied by itself; or handle the refund by hand and ignore "
+                "this exception."
             )
         if order_event:
             details.update(res_model="retail.event", res_id=order_event.id)

@@ -110,6 +110,7 @@ class ShopifySaleOrder(models.Model):
         )
         if backend.auto_confirm and order.financial_status in ("paid",):
             sale.action_confirm()
+        backend._shopify_replay_waiting_refunds(order)
         return sale
 
     def _apply_update(self, order, payload, ignore):
