@@ -14,3 +14,4 @@ from . import test_webhook_registration
 from . import test_fulfillment
 from . import test_product_link
 from . import test_inventory
+from . import test_product_mapper
