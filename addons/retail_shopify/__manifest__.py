@@ -19,6 +19,7 @@
         "views/shopify_backend_views.xml",
         "views/sale_order_views.xml",
         "views/product_views.xml",
+        "views/shopify_product_template_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/shopify_demo.xml"],

@@ -1,5 +1,10 @@
 from odoo import api, fields, models
 
+#: variant fields Shopify shows: a change sends the product again
+EXPORTED_FIELDS = frozenset(
+    {"default_code", "barcode", "active", "product_template_attribute_value_ids"}
+)
+
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
@@ -36,6 +41,9 @@ class ProductProduct(models.Model):
             self.env["shopify.backend"].sudo().search(
                 [("state", "=", "active")]
             )._retry_held_orders()
+        self.env["shopify.product.template"]._shopify_mark_export(
+            products.product_tmpl_id
+        )
         return products
 
     def write(self, vals):
@@ -44,4 +52,14 @@ class ProductProduct(models.Model):
             self.env["shopify.backend"].sudo().search(
                 [("state", "=", "active")]
             )._retry_held_orders()
+        if EXPORTED_FIELDS.intersection(vals):
+            self.env["shopify.product.template"]._shopify_mark_export(
+                self.product_tmpl_id
+            )
+        return res
+
+    def unlink(self):
+        templates = self.product_tmpl_id
+        res = super().unlink()
+        self.env["shopify.product.template"]._shopify_mark_export(templates.exists())
         return res

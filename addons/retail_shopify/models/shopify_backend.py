@@ -45,6 +45,7 @@ class ShopifyBackend(models.Model):
         "shopify.webhook.registration.mixin",
         "shopify.product.link.mixin",
         "shopify.inventory.export.mixin",
+        "shopify.product.export.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"

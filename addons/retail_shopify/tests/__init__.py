@@ -15,3 +15,4 @@ from . import test_fulfillment
 from . import test_product_link
 from . import test_inventory
 from . import test_product_mapper
+from . import test_product_export
