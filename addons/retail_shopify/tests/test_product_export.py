@@ -435,6 +435,18 @@ class TestProductExport(ShopifyTestMixin, TransactionCase):
             ]
         )
         self.tote.shopify_backend_ids = [(4, self.backend.id)]
+        # a change of that product reported before Odoo's first export ends
+        payload = {
+            "id": gid_to_id(existing["id"]),
+            "title": "Tote (old title)",
+            "handle": existing["handle"],
+            "status": "active",
+            "updated_at": "2026-05-04T10:00:00Z",
+            "variants": [],
+        }
+        event = self.receive("products/update", payload, "linked")
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("first export", event.reason)
         self.export()
         self.assertEqual(len(self.sim.products), 1)
         self.assertEqual(self.binding(self.tote).external_id, existing["id"])
@@ -442,6 +454,193 @@ class TestProductExport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(remote["title"], "Canvas tote")
         self.assertEqual(remote["variants"][0]["id"], existing["variants"][0]["id"])
         self.assertEqual(remote["variants"][0]["price"], "18.50")
+
+    # ------------------------------------------------------------------
+    # products/update
+    # ------------------------------------------------------------------
+    def test_echo_of_our_export_is_ignored(self):
+        self.publish(self.tote)
+        self.tote.list_price = 20.0
+        self.export()
+        payload = self.last_webhook("products/update")
+        self.assertEqual(payload["variants"][0]["price"], "20.00")
+        event = self.receive("products/update", payload, "echo")
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("Echo", event.reason)
+        self.assertEqual(self.binding(self.tote).sync_state, "synced")
+
+    def test_echo_of_a_creation_in_progress_is_ignored(self):
+        self.tote.shopify_backend_ids = [(4, self.backend.id)]
+        payload = {
+            "id": 99,
+            "title": "Canvas tote",
+            "handle": self.binding(self.tote).handle,
+            "status": "active",
+            "updated_at": "2026-05-04T10:00:00Z",
+            "variants": [{"id": 98, "sku": "TOTE-CNV", "price": "18.50"}],
+        }
+        event = self.receive("products/update", payload, "creating")
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("first export", event.reason)
+        self.assertFalse(self.tote.product_variant_id.shopify_variant_ids)
+
+    def test_change_made_in_shopify_is_overwritten(self):
+        self.publish(self.tote)
+        variant_gid = self.remote(self.tote)["variants"][0]["id"]
+        payload = self.edit_in_shopify(
+            self.tote,
+            title="Tote SALE",
+            variants=[
+                {
+                    "id": variant_gid,
+                    "price": "9.99",
+                    "optionValues": [{"optionName": "Title", "name": "Default Title"}],
+                }
+            ],
+        )
+        with trap_jobs() as trap:
+            event = self.receive("products/update", payload, "foreign")
+            self.assertEqual(self.product_jobs(trap), 1)
+        self.assertEqual(event.state, "done", event.error)
+        binding = self.binding(self.tote)
+        self.assertEqual(binding.sync_state, "outdated")
+        note = self.tote.message_ids[:1].body
+        self.assertIn("Tote SALE", note)
+        self.assertIn("9.99 in Shopify, 18.50 in Odoo", note)
+        sent = len(self.product_sets())
+        self.export()
+        self.assertEqual(len(self.product_sets()), sent + 1)
+        remote = self.remote(self.tote)
+        self.assertEqual(remote["title"], "Canvas tote")
+        self.assertEqual(remote["variants"][0]["price"], "18.50")
+        # its echo is recognised in turn
+        echo = self.receive(
+            "products/update", self.last_webhook("products/update"), "echo-2"
+        )
+        self.assertEqual(echo.state, "ignored")
+
+    def test_change_in_shopify_while_odoo_sends_its_own(self):
+        self.publish(self.tote)
+        self.tote.list_price = 20.0  # export due
+        payload = self.edit_in_shopify(self.tote, title="Tote SALE")
+        with trap_jobs() as trap:
+            event = self.receive("products/update", payload, "crossing")
+            trap.assert_jobs_count(0)
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("being sent", event.reason)
+        self.export()
+        self.assertEqual(self.remote(self.tote)["title"], "Canvas tote")
+
+    def test_change_of_fields_odoo_does_not_own_is_kept(self):
+        self.publish(self.tote)
+        payload = self.edit_in_shopify(self.tote, tags=["summer"], vendor="ACME")
+        with trap_jobs() as trap:
+            event = self.receive("products/update", payload, "tags")
+            trap.assert_jobs_count(0)
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("No field Odoo owns", event.reason)
+        self.assertEqual(
+            self.sim.products[self.remote(self.tote)["id"]]["tags"], ["summer"]
+        )
+
+    def test_unknown_product_variants_are_linked_by_sku(self):
+        mug = self.env["product.product"].create(
+            {"name": "Mug", "default_code": "MUG-STONE", "type": "consu"}
+        )
+        payload = {
+            "id": 5001,
+            "title": "Stoneware mug",
+            "handle": "stoneware-mug",
+            "status": "active",
+            "updated_at": "2026-05-04T10:00:00Z",
+            "variants": [
+                {
+                    "id": 5002,
+                    "sku": "MUG-STONE",
+                    "price": "14.00",
+                    "inventory_item_id": 5003,
+                }
+            ],
+        }
+        event = self.receive("products/update", payload, "mug")
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(
+            mug.shopify_variant_ids.external_id, "gid://shopify/ProductVariant/5002"
+        )
+        self.assertEqual(
+            mug.shopify_variant_ids.inventory_item_gid,
+            "gid://shopify/InventoryItem/5003",
+        )
+        payload["variants"][0]["sku"] = "NOPE"
+        payload["variants"][0]["id"] = 5004
+        other = self.receive("products/update", payload, "nope")
+        self.assertEqual(other.state, "ignored")
+        self.assertIn("not published from Odoo", other.reason)
+
+    def test_malformed_update_fails_naming_the_field(self):
+        event = self.receive("products/update", {"id": 1, "title": "X"}, "bad")
+        self.assertEqual(event.state, "failed")
+        self.assertIn("status", event.error)
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertEqual(exc.category, "validation")
+
+    # ------------------------------------------------------------------
+    # products/delete
+    # ------------------------------------------------------------------
+    def test_deletion_in_shopify_unbinds_and_raises_an_exception(self):
+        self.publish(self.tote)
+        gid = self.binding(self.tote).external_id
+        variant = self.tote.product_variant_id
+        self.assertTrue(
+            self.env["shopify.inventory.level"].search_count(
+                [("variant_binding_id.odoo_id", "=", variant.id)]
+            )
+        )
+        self.sim.delete_product(gid)
+        payload = self.last_webhook("products/delete")
+        self.assertEqual(payload, {"id": gid_to_id(gid)})
+        event = self.receive("products/delete", payload, "deleted")
+        self.assertEqual(event.state, "done", event.error)
+        self.assertFalse(self.binding(self.tote))
+        self.assertFalse(variant.shopify_variant_ids)
+        self.assertFalse(
+            self.env["shopify.inventory.level"].search_count(
+                [("variant_binding_id.odoo_id", "=", variant.id)]
+            )
+        )
+        exc = self.exceptions(self.tote)
+        self.assertEqual(len(exc), 1)
+        self.assertIn("deleted in Shopify", exc.message)
+        self.assertIn("Canvas tote", exc.message)
+        self.assertIn("Export products", exc.hint)
+        # an edit in Odoo does not bring it back by itself
+        self.tote.list_price = 21.0
+        self.assertFalse(self.binding(self.tote))
+        # Export products publishes it again, as a new Shopify product
+        self.backend.action_export_products()
+        self.export()
+        self.assertEqual(len(self.sim.products), 1)
+        self.assertNotEqual(self.binding(self.tote).external_id, gid)
+        self.assertEqual(exc.state, "resolved")
+
+    def test_deletion_of_a_withdrawn_product_is_no_problem(self):
+        self.publish(self.tote)
+        gid = self.binding(self.tote).external_id
+        self.tote.shopify_backend_ids = [(3, self.backend.id)]
+        self.export()
+        self.sim.delete_product(gid)
+        event = self.receive(
+            "products/delete", self.last_webhook("products/delete"), "withdrawn"
+        )
+        self.assertEqual(event.state, "done", event.error)
+        self.assertFalse(self.binding(self.tote))
+        self.assertFalse(self.exceptions(self.tote))
+        self.assertIn("deleted", self.tote.message_ids[:1].body)
+
+    def test_deletion_of_an_unknown_product_is_ignored(self):
+        event = self.receive("products/delete", {"id": 123456}, "unknown")
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("not linked", event.reason)
 
     # ------------------------------------------------------------------
     # access
