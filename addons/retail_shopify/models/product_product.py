@@ -21,6 +21,7 @@ class ProductProduct(models.Model):
         ],
         string="Shopify status",
         compute="_compute_shopify_sync_state",
+        compute_sudo=True,
     )
 
     @api.depends("shopify_variant_ids.sync_state")
@@ -32,7 +33,8 @@ class ProductProduct(models.Model):
 
     def action_open_shopify_admin(self):
         self.ensure_one()
-        return self.shopify_variant_ids[:1].action_open_shopify()
+        # the link is shown to every product user, bindings are not
+        return self.sudo().shopify_variant_ids[:1].action_open_shopify()
 
     @api.model_create_multi
     def create(self, vals_list):

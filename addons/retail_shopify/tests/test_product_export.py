@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase
+from odoo.tests import TransactionCase, new_test_user
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -656,6 +656,20 @@ class TestProductExport(ShopifyTestMixin, TransactionCase):
             self.backend.with_user(self.user).read(["access_token"])
         with self.assertRaises(AccessError):
             self.backend.with_user(self.user).write({"export_products": False})
+        # a product user without Shopify rights still sees the status
+        stock_user = new_test_user(
+            self.env,
+            login="stock_only",
+            groups="base.group_user,stock.group_stock_user",
+        )
+        self.assertEqual(
+            self.tote.with_user(stock_user).shopify_product_state, "synced"
+        )
+        variant = self.tote.product_variant_id.with_user(stock_user)
+        self.assertEqual(variant.shopify_sync_state, "synced")
+        self.assertEqual(
+            variant.action_open_shopify_admin()["type"], "ir.actions.act_url"
+        )
         as_manager = self.binding(self.tote).with_user(self.manager)
         as_manager.write({"sync_state": "outdated"})
         self.assertEqual(as_manager.sync_state, "outdated")
