@@ -21,6 +21,7 @@
         "views/sale_order_views.xml",
         "views/product_views.xml",
         "views/shopify_refund_views.xml",
+        "views/shopify_product_template_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/shopify_demo.xml"],

@@ -6,6 +6,7 @@ from . import shopify_order_import
 from . import shopify_refund_policy
 from . import shopify_refund
 from . import shopify_refund_line
+from . import shopify_product_export
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping
@@ -14,6 +15,11 @@ from . import shopify_product_variant
 from . import sale_order
 from . import sale_order_line
 from . import product_product
+from . import shopify_product_template
+from . import product_template
+from . import product_template_attribute_value
+from . import product_attribute_value
+from . import product_attribute
 from . import shopify_fulfillment
 from . import stock_picking
 from . import shopify_inventory_level

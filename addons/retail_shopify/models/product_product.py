@@ -1,5 +1,10 @@
 from odoo import api, fields, models
 
+#: variant fields Shopify shows: a change sends the product again
+EXPORTED_FIELDS = frozenset(
+    {"default_code", "barcode", "active", "product_template_attribute_value_ids"}
+)
+
 
 class ProductProduct(models.Model):
     _inherit = "product.product"
@@ -16,6 +21,7 @@ class ProductProduct(models.Model):
         ],
         string="Shopify status",
         compute="_compute_shopify_sync_state",
+        compute_sudo=True,
     )
 
     @api.depends("shopify_variant_ids.sync_state")
@@ -27,7 +33,8 @@ class ProductProduct(models.Model):
 
     def action_open_shopify_admin(self):
         self.ensure_one()
-        return self.shopify_variant_ids[:1].action_open_shopify()
+        # the link is shown to every product user, bindings are not
+        return self.sudo().shopify_variant_ids[:1].action_open_shopify()
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -36,6 +43,9 @@ class ProductProduct(models.Model):
             self.env["shopify.backend"].sudo().search(
                 [("state", "=", "active")]
             )._retry_held_orders()
+        self.env["shopify.product.template"]._shopify_mark_export(
+            products.product_tmpl_id
+        )
         return products
 
     def write(self, vals):
@@ -44,4 +54,14 @@ class ProductProduct(models.Model):
             self.env["shopify.backend"].sudo().search(
                 [("state", "=", "active")]
             )._retry_held_orders()
+        if EXPORTED_FIELDS.intersection(vals):
+            self.env["shopify.product.template"]._shopify_mark_export(
+                self.product_tmpl_id
+            )
+        return res
+
+    def unlink(self):
+        templates = self.product_tmpl_id
+        res = super().unlink()
+        self.env["shopify.product.template"]._shopify_mark_export(templates.exists())
         return res

@@ -41,6 +41,7 @@ class ShopifyBackend(models.Model):
         "shopify.inventory.export.mixin",
         "shopify.order.import.mixin",
         "shopify.refund.policy.mixin",
+        "shopify.product.export.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"

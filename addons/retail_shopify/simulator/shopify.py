@@ -1119,6 +1119,16 @@ class ShopifySimulator:
             raise ValueError("; ".join(e["message"] for e in errors))
         return self.product_summary(product["id"])
 
+    @_locked
+    def delete_product(self, product_gid, *, notify=True):
+        """Delete a product as from the Shopify admin (``products/delete``)."""
+        product = self.products.pop(product_gid)
+        for variant in product["variants"]:
+            self._delete_variant(variant)
+        self._nodes.pop(product_gid, None)
+        if notify:
+            self._emit("products/delete", {"id": legacy_id(product_gid)})
+
     def product_summary(self, product_gid):
         """Plain (JSON-safe) summary of a product and its variants."""
         product = self.products[product_gid]

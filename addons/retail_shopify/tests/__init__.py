@@ -19,3 +19,5 @@ from . import test_refund_mapper
 from . import test_simulator_refund
 from . import test_refund
 from . import test_refund_concurrency
+from . import test_product_mapper
+from . import test_product_export
