@@ -2,6 +2,7 @@ from . import shopify_compliance
 from . import shopify_webhook_registration
 from . import shopify_product_link
 from . import shopify_inventory_export
+from . import shopify_fulfillment_webhook
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping

@@ -45,6 +45,7 @@ class ShopifyBackend(models.Model):
         "shopify.webhook.registration.mixin",
         "shopify.product.link.mixin",
         "shopify.inventory.export.mixin",
+        "shopify.fulfillment.webhook.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
@@ -395,6 +396,7 @@ class ShopifyBackend(models.Model):
                     "sync_state": "synced",
                     "sync_date": fields.Datetime.now(),
                     "tracking_number": tracking[0].get("number") if tracking else False,
+                    "remote_status": (fulfillment.get("status") or "").lower() or False,
                     "last_error": False,
                 }
             )

@@ -14,3 +14,5 @@ from . import test_webhook_registration
 from . import test_fulfillment
 from . import test_product_link
 from . import test_inventory
+from . import test_fulfillment_mapper
+from . import test_fulfillment_webhook
