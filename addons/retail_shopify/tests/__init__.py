@@ -16,3 +16,4 @@ from . import test_product_link
 from . import test_inventory
 from . import test_fulfillment_mapper
 from . import test_fulfillment_webhook
+from . import test_webhook_topics_http
