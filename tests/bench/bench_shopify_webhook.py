@@ -17,10 +17,10 @@ latency percentiles and SQL queries per request for:
   (answered 200 and counted, no new work).
 
 It then checks that every delivery was stored exactly once and every retry
-counted. The orders and their signatures are prepared before the clock
-starts. Only loopback traffic: the store's API endpoint points to a closed
-local port, and the simulator runs in this process (its schema must be
-cached already, as ``make test`` does).
+counted. The store is created and the orders are built and signed in this
+process before the server starts. Only loopback traffic: the store's API
+endpoint points to a closed local port, and the simulator runs in this
+process (its schema must be cached already, as ``make test`` does).
 
     python3 tests/bench/bench_shopify_webhook.py [--workers 4] [--requests 1000]
         [--concurrency 16] [--port 8271] [--db retail_bench_shopify] [--keep-db]
@@ -30,18 +30,17 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import uuid
-import xmlrpc.client
 from pathlib import Path
 
 from benchlib import (
-    ROOT,
+    drop,
     install,
     odoo_bin,
     odoo_server,
+    open_registry,
     request_queries,
     run_load,
     write_server_conf,
@@ -53,10 +52,8 @@ SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
 
 
 def simulator():
-    """A simulated store with the benchmark's products (this process)."""
-    import odoo.addons  # noqa: PLC0415
-
-    odoo.addons.__path__.append(str(ROOT / "addons"))
+    """A simulated store with the benchmark's products (this process, once
+    the registry is loaded)."""
     from odoo.addons.retail_shopify.simulator.schema import (  # noqa: PLC0415
         schema_path,
     )
@@ -100,35 +97,28 @@ def deliveries(count):
     return prepared
 
 
-def create_store(base, db):
-    """The products and an active store; return the store's id."""
-    common = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/common")
-    uid = common.authenticate(db, "admin", "admin", {})
-    models = xmlrpc.client.ServerProxy(f"{base}/xmlrpc/2/object")
+def create_store(registry):
+    """The products and an active store, committed; return the store's id."""
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
 
-    def call(model, method, *args):
-        return models.execute_kw(db, uid, "admin", model, method, list(args))
-
-    call(
-        "product.product",
-        "create",
-        [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS],
-    )
-    backend_id = call(
-        "shopify.backend",
-        "create",
-        {
-            "name": "Bench store",
-            "shop_domain": SHOP,
-            "client_secret": SECRET,
-            "access_token": "shpat_bench_unused",
-            # nothing may leave the machine: a closed loopback port
-            "api_endpoint": "http://127.0.0.1:9",
-            "state": "active",
-            "inbound_rate_limit": 10_000_000,
-        },
-    )
-    return backend_id, call
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["product.product"].create(
+            [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS]
+        )
+        backend = env["shopify.backend"].create(
+            {
+                "name": "Bench store",
+                "shop_domain": SHOP,
+                "client_secret": SECRET,
+                "access_token": "shpat_bench_unused",
+                # nothing may leave the machine: a closed loopback port
+                "api_endpoint": "http://127.0.0.1:9",
+                "state": "active",
+                "inbound_rate_limit": 10_000_000,
+            }
+        )
+        return backend.id
 
 
 def measure(base, backend_id, prepared, args):
@@ -149,23 +139,25 @@ def measure(base, backend_id, prepared, args):
     ]
 
 
-def check_stored(call, backend_id, count):
+def check_stored(registry, backend_id, count):
     """Every delivery stored once, every retry counted; states reached."""
-    domain = [
-        ("backend_model", "=", "shopify.backend"),
-        ("backend_id", "=", backend_id),
-    ]
-    events = call("retail.event", "search_read", domain, ["duplicate_count", "state"])
-    duplicates = sum(e["duplicate_count"] for e in events)
-    states = {}
-    for event in events:
-        states[event["state"]] = states.get(event["state"], 0) + 1
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT state, count(*), sum(duplicate_count) FROM retail_event"
+            " WHERE backend_model = 'shopify.backend' AND backend_id = %s"
+            " GROUP BY state",
+            (backend_id,),
+        )
+        rows = cr.fetchall()
+    stored = sum(row[1] for row in rows)
+    duplicates = sum(row[2] for row in rows)
+    states = {row[0]: row[1] for row in sorted(rows)}
     print(
-        f"Stored events: {len(events)} (expected {count}), duplicate deliveries "
+        f"Stored events: {stored} (expected {count}), duplicate deliveries "
         f"counted: {duplicates} (expected {count}); states when the server "
-        f"stopped: {dict(sorted(states.items()))}"
+        f"stopped: {states}"
     )
-    return len(events) == count and duplicates == count
+    return stored == count and duplicates == count
 
 
 def report(results, queries, body_sizes, args):
@@ -206,17 +198,18 @@ def main():
     args = parser.parse_args()
     args.requests = max(10, min(args.requests, 20000))
 
-    print(f"Preparing {args.requests} signed orders/create deliveries ...", flush=True)
-    prepared = deliveries(args.requests)
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
     conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)
     odoo = odoo_bin()
     install(odoo, conf, args.db, "retail_shopify")
+    registry = open_registry(conf, args.db)
+    backend_id = create_store(registry)
+    print(f"Preparing {args.requests} signed orders/create deliveries ...", flush=True)
+    prepared = deliveries(args.requests)
     base = f"http://127.0.0.1:{args.port}"
     with odoo_server(odoo, conf, base):
-        backend_id, call = create_store(base, args.db)
         results = measure(base, backend_id, prepared, args)
-        stored_once = check_stored(call, backend_id, args.requests)
+    stored_once = check_stored(registry, backend_id, args.requests)
     log = Path(tmp) / "odoo.log"
     problems = [
         line
@@ -234,7 +227,7 @@ def main():
     ]
     report(results, queries, [len(body) for _headers, body in prepared], args)
     if not args.keep_db:
-        subprocess.run(["dropdb", "--if-exists", args.db], check=False)
+        drop(args.db)
     shutil.rmtree(tmp, ignore_errors=True)
     answered = all(set(r["statuses"]) == {200} for r in results)
     return 0 if answered and stored_once else 1
