@@ -166,18 +166,17 @@ class ShopifyFulfillmentWebhookMixin(models.AbstractModel):
             )
             return sale
         names = ", ".join(pickings.mapped("name"))
-        tracking = (
-            f", tracking {fulfillment.tracking_number}"
-            if fulfillment.tracking_number
-            else ""
-        )
+        about = [f"fulfilment {fulfillment.label}"]
+        if fulfillment.lines:
+            about.append(f"{fulfillment.quantity} item(s)")
+        if fulfillment.tracking_number:
+            about.append(f"tracking {fulfillment.tracking_number}")
         self._retail_raise_exception(
             flow="inbound",
             category="conflict",
             message=(
                 f"Shopify order {order.shopify_name} was fulfilled in Shopify "
-                f"outside Odoo (fulfilment {fulfillment.label}, "
-                f"{fulfillment.quantity} item(s){tracking}) while delivery "
+                f"outside Odoo ({', '.join(about)}) while delivery "
                 f"{names} of {sale.name} is still open in Odoo: the parcel may "
                 "be shipped twice."
             ),
@@ -196,7 +195,8 @@ class ShopifyFulfillmentWebhookMixin(models.AbstractModel):
         return sale
 
     def _shopify_shipped_line_gids(self, sale):
-        """Shopify line items of the order that still have to ship."""
+        """The order's Shopify line items still ordered (neither shipping
+        lines nor lines an edit removed)."""
         return {
             line.shopify_line_gid
             for line in sale.order_line

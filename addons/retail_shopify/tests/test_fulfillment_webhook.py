@@ -261,6 +261,18 @@ class TestFulfillmentWebhook(ShopifyTestMixin, TransactionCase):
         self.assertEqual(self.order_binding.fulfillment_status, "partial")
         self.assertFalse(self.conflicts(payload["admin_graphql_api_id"]))
 
+    def test_foreign_fulfilment_without_its_lines_checks_every_open_delivery(self):
+        # a subscription restricted with includeFields sends no line items
+        payload = self.fulfil_in_shopify({"TOTE-NAT": 1})
+        del payload["line_items"]
+        event = self.process("fulfillments/create", payload, "f19")
+        self.assertEqual(event.state, "done", event.error)
+        exc = self.conflicts(payload["admin_graphql_api_id"])
+        self.assertEqual(exc.record_ref, self.picking)
+        self.assertNotIn("item(s)", exc.message)
+        # it shipped something, what is unknown: the order is partly fulfilled
+        self.assertEqual(self.order_binding.fulfillment_status, "partial")
+
     def test_cancelled_foreign_fulfilment_settles_the_conflict(self):
         payload = self.fulfil_in_shopify()
         self.process("fulfillments/create", payload, "f11")
