@@ -23,136 +23,24 @@ import hashlib
 import hmac
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import xmlrpc.client
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import requests
+from benchlib import (
+    install,
+    odoo_bin,
+    odoo_server,
+    request_queries,
+    run_load,
+    write_server_conf,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "bench-webhook-secret"
-MAX_SECONDS = 600
-
-
-def odoo_bin():
-    import sysconfig  # noqa: PLC0415
-
-    candidate = Path(sysconfig.get_path("scripts")) / "odoo"
-    return str(candidate) if candidate.exists() else shutil.which("odoo")
-
-
-def write_conf(tmp, args):
-    conf = Path(tmp) / "bench.conf"
-    conf.write_text(
-        "[options]\n"
-        f"addons_path = {ROOT / 'addons'}\n"
-        f"data_dir = {Path(tmp) / 'data'}\n"
-        "http_interface = 127.0.0.1\n"
-        f"http_port = {args.port}\n"
-        f"gevent_port = {args.port + 1}\n"
-        "without_demo = True\n"
-        "server_wide_modules = base,web,queue_job\n"
-        f"db_name = {args.db}\n"
-        f"dbfilter = ^{args.db}$\n"
-        f"workers = {args.workers}\n"
-        "max_cron_threads = 0\n"
-        "log_level = info\n"
-        f"logfile = {Path(tmp) / 'odoo.log'}\n"
-        "limit_time_real = 600\n"
-        "[queue_job]\n"
-        "channels = root:1\n"
-    )
-    return conf
-
-
-def wait_ready(url, timeout=120):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"Odoo did not answer on {url} within {timeout}s")
-
-
-def percentile(values, pct):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def run_load(name, make_request, count, concurrency):
-    latencies, statuses = [], {}
-    lock = threading.Lock()
-    session_local = threading.local()
-
-    def one(i):
-        session = getattr(session_local, "session", None)
-        if session is None:
-            session = session_local.session = requests.Session()
-        start = time.perf_counter()
-        response = make_request(session, i)
-        elapsed = time.perf_counter() - start
-        with lock:
-            latencies.append(elapsed)
-            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(count)))
-    wall = time.perf_counter() - started
-    return {
-        "name": name,
-        "count": count,
-        "throughput": count / wall,
-        "p50": percentile(latencies, 50) * 1000,
-        "p90": percentile(latencies, 90) * 1000,
-        "p99": percentile(latencies, 99) * 1000,
-        "mean": statistics.mean(latencies) * 1000,
-        "statuses": statuses,
-    }
-
-
-def request_queries(log_path, path):
-    """SQL queries of each access-log line for ``path``, in order.
-
-    Odoo's werkzeug access lines end with: <status> - <queries> <sql> <other>.
-    """
-    regex = re.compile(rf'"{re.escape(path)} HTTP/1\.1" (\d+) - (\d+) ')
-    return [
-        int(m.group(2))
-        for line in Path(log_path).read_text(errors="replace").splitlines()
-        if (m := regex.search(line))
-    ]
-
-
-def install(odoo, conf, db):
-    subprocess.run(["dropdb", "--if-exists", db], check=True)
-    print(f"Installing the addons into {db} ...", flush=True)
-    subprocess.run(
-        [
-            odoo,
-            "-c",
-            str(conf),
-            "-d",
-            db,
-            "--workers=0",
-            "-i",
-            "retail_connector_base,retail_connector_test",
-            "--stop-after-init",
-        ],
-        check=True,
-    )
 
 
 def create_backend(base, db):
@@ -251,23 +139,13 @@ def main():
     args.requests = max(10, min(args.requests, 20000))
 
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
-    conf = write_conf(tmp, args)
+    conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)
     odoo = odoo_bin()
-    install(odoo, conf, args.db)
-    server = subprocess.Popen(
-        [odoo, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    install(odoo, conf, args.db, "retail_connector_base,retail_connector_test")
     base = f"http://127.0.0.1:{args.port}"
-    deadline = threading.Timer(MAX_SECONDS, server.terminate)
-    deadline.start()
-    try:
-        wait_ready(f"{base}/web/health")
+    with odoo_server(odoo, conf, base):
         backend_id = create_backend(base, args.db)
         results = measure(base, backend_id, args)
-    finally:
-        deadline.cancel()
-        server.terminate()
-        server.wait(30)
     log = Path(tmp) / "odoo.log"
     health = request_queries(log, "GET /web/health")
     posts = request_queries(log, f"POST /retail/test/webhook/{backend_id}")

@@ -1,10 +1,28 @@
-"""What the in-process Shopify benchmarks share: a database to measure on."""
+"""What the benchmarks share.
 
+- In-process benchmarks: a database with retail_shopify to measure on
+  (:func:`install_shopify`, :func:`open_registry`, :func:`drop`).
+- HTTP benchmarks: an Odoo server with workers on loopback and concurrent
+  clients (:func:`write_server_conf`, :func:`install`, :func:`odoo_server`,
+  :func:`run_load`, :func:`request_queries`).
+"""
+
+import contextlib
+import re
+import shutil
+import statistics
 import subprocess
 import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import requests
+
 ROOT = Path(__file__).resolve().parents[2]
+#: an HTTP benchmark's server is stopped after this many seconds whatever happens
+MAX_SECONDS = 600
 
 
 def install_shopify(db, tmp):
@@ -53,3 +71,143 @@ def drop(db):
 
     odoo.sql_db.close_db(db)
     subprocess.run(["dropdb", "--if-exists", db], check=False)
+
+
+# ----------------------------------------------------------------------
+# HTTP benchmarks
+# ----------------------------------------------------------------------
+def odoo_bin():
+    """The ``odoo`` command of the interpreter running the benchmark."""
+    import sysconfig  # noqa: PLC0415
+
+    candidate = Path(sysconfig.get_path("scripts")) / "odoo"
+    return str(candidate) if candidate.exists() else shutil.which("odoo")
+
+
+def write_server_conf(tmp, *, db, port, workers):
+    """Configuration of a prefork server on loopback with the job runner."""
+    conf = Path(tmp) / "bench.conf"
+    conf.write_text(
+        "[options]\n"
+        f"addons_path = {ROOT / 'addons'}\n"
+        f"data_dir = {Path(tmp) / 'data'}\n"
+        "http_interface = 127.0.0.1\n"
+        f"http_port = {port}\n"
+        f"gevent_port = {port + 1}\n"
+        "without_demo = True\n"
+        "server_wide_modules = base,web,queue_job\n"
+        f"db_name = {db}\n"
+        f"dbfilter = ^{db}$\n"
+        f"workers = {workers}\n"
+        "max_cron_threads = 0\n"
+        "log_level = info\n"
+        f"logfile = {Path(tmp) / 'odoo.log'}\n"
+        "limit_time_real = 600\n"
+        "[queue_job]\n"
+        "channels = root:1\n"
+    )
+    return conf
+
+
+def install(odoo, conf, db, modules):
+    """Create ``db`` anew with ``modules`` (comma-separated)."""
+    subprocess.run(["dropdb", "--if-exists", db], check=True)
+    print(f"Installing {modules} into {db} ...", flush=True)
+    subprocess.run(
+        [
+            odoo,
+            "-c",
+            str(conf),
+            "-d",
+            db,
+            "--workers=0",
+            "-i",
+            modules,
+            "--stop-after-init",
+        ],
+        check=True,
+    )
+
+
+def wait_ready(url, timeout=120):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if requests.get(url, timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"Odoo did not answer on {url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def odoo_server(odoo, conf, base):
+    """Run the server of ``conf`` until the block ends (or MAX_SECONDS)."""
+    server = subprocess.Popen(
+        [odoo, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = threading.Timer(MAX_SECONDS, server.terminate)
+    deadline.start()
+    try:
+        wait_ready(f"{base}/web/health")
+        yield server
+    finally:
+        deadline.cancel()
+        server.terminate()
+        server.wait(30)
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run_load(name, make_request, count, concurrency):
+    """Send ``make_request(session, i)`` for i < count from ``concurrency``
+    client threads; return throughput, latency percentiles (ms) and the
+    answers' status codes."""
+    latencies, statuses = [], {}
+    lock = threading.Lock()
+    session_local = threading.local()
+
+    def one(i):
+        session = getattr(session_local, "session", None)
+        if session is None:
+            session = session_local.session = requests.Session()
+        start = time.perf_counter()
+        response = make_request(session, i)
+        elapsed = time.perf_counter() - start
+        with lock:
+            latencies.append(elapsed)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, range(count)))
+    wall = time.perf_counter() - started
+    return {
+        "name": name,
+        "count": count,
+        "throughput": count / wall,
+        "p50": percentile(latencies, 50) * 1000,
+        "p90": percentile(latencies, 90) * 1000,
+        "p95": percentile(latencies, 95) * 1000,
+        "p99": percentile(latencies, 99) * 1000,
+        "mean": statistics.mean(latencies) * 1000,
+        "statuses": statuses,
+    }
+
+
+def request_queries(log_path, path):
+    """SQL queries of each access-log line for ``path``, in order.
+
+    Odoo's werkzeug access lines end with: <status> - <queries> <sql> <other>.
+    """
+    regex = re.compile(rf'"{re.escape(path)} HTTP/1\.1" (\d+) - (\d+) ')
+    return [
+        int(m.group(2))
+        for line in Path(log_path).read_text(errors="replace").splitlines()
+        if (m := regex.search(line))
+    ]

@@ -7,6 +7,7 @@ from . import shopify_refund_policy
 from . import shopify_refund
 from . import shopify_refund_line
 from . import shopify_product_export
+from . import shopify_fulfillment_webhook
 from . import shopify_backend
 from . import shopify_location
 from . import shopify_tax_mapping

@@ -42,6 +42,7 @@ class ShopifyBackend(models.Model):
         "shopify.order.import.mixin",
         "shopify.refund.policy.mixin",
         "shopify.product.export.mixin",
+        "shopify.fulfillment.webhook.mixin",
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
@@ -396,6 +397,7 @@ class ShopifyBackend(models.Model):
                     "sync_state": "synced",
                     "sync_date": fields.Datetime.now(),
                     "tracking_number": tracking[0].get("number") if tracking else False,
+                    "remote_status": (fulfillment.get("status") or "").lower() or False,
                     "last_error": False,
                 }
             )

@@ -27,6 +27,22 @@ class ShopifyFulfillment(models.Model):
         "shopify.sale.order", required=True, ondelete="cascade", index=True
     )
     tracking_number = fields.Char(readonly=True)
+    remote_status = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("open", "Open"),
+            ("success", "Success"),
+            ("cancelled", "Cancelled"),
+            ("error", "Error"),
+            ("failure", "Failure"),
+        ],
+        string="Shopify status",
+        readonly=True,
+        help="Status of the fulfilment in Shopify, as last reported by Shopify.",
+    )
+    shipment_status = fields.Char(
+        readonly=True, help="Carrier status reported by Shopify (in_transit, ...)."
+    )
 
     _picking_unique = models.Constraint(
         "UNIQUE (backend_id, odoo_id)", "This delivery is already fulfilled."

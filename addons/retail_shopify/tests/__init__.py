@@ -21,3 +21,6 @@ from . import test_refund
 from . import test_refund_concurrency
 from . import test_product_mapper
 from . import test_product_export
+from . import test_fulfillment_mapper
+from . import test_fulfillment_webhook
+from . import test_webhook_topics_http

@@ -1,0 +1,267 @@
+"""Shopify fulfilments of the ``fulfillments/*`` webhooks, validated.
+
+:func:`fulfillment_from_webhook` reads the REST-shaped JSON of the
+``fulfillments/create`` and ``fulfillments/update`` webhooks (API version
+2026-10) into a frozen :class:`Fulfillment`. Only the fields read here are
+declared (anything else is ignored); a missing or invalid one raises
+:class:`~odoo.addons.retail_connector_base.services.errors.PayloadValidationError`
+naming the fulfilment and the path of the field.
+
+:func:`order_status_after` tells what a successful fulfilment made outside
+Odoo means for the order's fulfilment status.
+"""
+
+import dataclasses
+import datetime
+from typing import Annotated, NoReturn
+
+from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+
+from odoo.addons.retail_connector_base.services import errors
+
+from .order_mapper import (
+    API_VERSION,
+    LineItemGid,
+    NumericId,
+    OptionalTimestamp,
+    Quantity,
+    _gid,
+    _path,
+    _problem,
+    _text,
+)
+
+#: statuses of a REST fulfilment
+STATUSES = ("pending", "open", "success", "cancelled", "error", "failure")
+#: a fulfilment in these statuses ships (or is about to ship) the items
+SHIPPING_STATUSES = frozenset({"pending", "open", "success"})
+_GID_PREFIX = "gid://shopify/Fulfillment/"
+#: order fulfilment statuses, from nothing shipped to everything shipped
+_ORDER_STATUS_RANK = {"unfulfilled": 0, "partial": 1, "fulfilled": 2}
+
+
+def _status(value):
+    if not isinstance(value, str) or value.strip().lower() not in STATUSES:
+        raise ValueError(
+            f"{value!r} is not a fulfilment status ({', '.join(STATUSES)})"
+        )
+    return value.strip().lower()
+
+
+def _tracking_values(value):
+    if value is None:
+        return ()
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{value!r} is not a list")
+    if not all(item is None or isinstance(item, str) for item in value):
+        raise ValueError("every item must be text or null")
+    return tuple(item.strip() for item in value if item and item.strip())
+
+
+FulfillmentGid = Annotated[str, _gid("Fulfillment")]
+Status = Annotated[str, PlainValidator(_status)]
+TrackingValues = Annotated[tuple[str, ...], PlainValidator(_tracking_values)]
+
+
+class _Rest(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class RestFulfillmentLine(_Rest):
+    id: NumericId | None = None
+    admin_graphql_api_id: LineItemGid | None = None
+    quantity: Quantity
+    fulfillable_quantity: Quantity | None = None
+    sku: str | None = None
+    title: str | None = None
+
+
+class RestFulfillment(_Rest):
+    id: NumericId | None = None
+    admin_graphql_api_id: FulfillmentGid
+    order_id: NumericId
+    name: str | None = None
+    status: Status
+    shipment_status: str | None = None
+    created_at: OptionalTimestamp = None
+    updated_at: OptionalTimestamp = None
+    tracking_company: str | None = None
+    tracking_number: str | None = None
+    tracking_numbers: TrackingValues = ()
+    tracking_url: str | None = None
+    tracking_urls: TrackingValues = ()
+    line_items: tuple[RestFulfillmentLine, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class FulfillmentLine:
+    """An order line shipped by a fulfilment."""
+
+    gid: str
+    quantity: int
+    #: what is left to ship on the order line after this fulfilment
+    remaining: int | None = None
+    sku: str | None = None
+    title: str | None = None
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Fulfillment:
+    """A Shopify fulfilment as the ``fulfillments/*`` webhooks give it."""
+
+    gid: str
+    legacy_id: int
+    order_gid: str
+    name: str | None
+    status: str
+    shipment_status: str | None = None
+    created_at: datetime.datetime | None = None
+    updated_at: datetime.datetime | None = None
+    tracking_company: str | None = None
+    tracking_numbers: tuple[str, ...] = ()
+    tracking_urls: tuple[str, ...] = ()
+    lines: tuple[FulfillmentLine, ...] = ()
+
+    @property
+    def label(self):
+        """How to name it to a person: ``#1001-F1``, else its global id."""
+        return self.name or self.gid
+
+    @property
+    def tracking_number(self):
+        return self.tracking_numbers[0] if self.tracking_numbers else None
+
+    @property
+    def ships(self):
+        """True unless the fulfilment was cancelled or failed."""
+        return self.status in SHIPPING_STATUSES
+
+    @property
+    def quantity(self):
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def line_gids(self):
+        return frozenset(line.gid for line in self.lines)
+
+
+def _fail(label, gid, path, problem, more=()) -> NoReturn:
+    message = f"Shopify fulfilment {label}: {path} {problem}."
+    if more:
+        message += f" Also invalid: {', '.join(more[:5])}"
+        message += " and more." if len(more) > 5 else "."
+    details = {"field": path, "source": "webhook"}
+    if more:
+        details["other_fields"] = list(more)
+    if gid:
+        details["remote_ref"] = gid
+    raise errors.PayloadValidationError(
+        message,
+        hint=f"The fulfilment webhook does not give a usable {path}: check that "
+        f"the webhook subscription uses API version {API_VERSION} and sends the "
+        "whole resource (no includeFields), then replay the event.",
+        details=details,
+    )
+
+
+def _validate(payload):
+    label = gid = None
+    if isinstance(payload, dict):
+        gid = payload.get("admin_graphql_api_id")
+        if not isinstance(gid, str) or not gid.startswith(_GID_PREFIX):
+            gid = None
+        name = payload.get("name")
+        label = name if isinstance(name, str) and name.strip() else gid
+    label = label or "(no id)"
+    if not isinstance(payload, dict):
+        _fail(label, gid, "(payload)", f"is a {type(payload).__name__}, not an object")
+    try:
+        return RestFulfillment.model_validate(payload), label, gid
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False)
+        first = _path(problems[0]["loc"])
+        more = []
+        for problem in problems[1:]:
+            path = _path(problem["loc"])
+            if path not in more and path != first:
+                more.append(path)
+        _fail(label, gid, first, _problem(problems[0]), more)
+
+
+def fulfillment_from_webhook(payload: dict) -> Fulfillment:
+    """Map a ``fulfillments/create`` or ``fulfillments/update`` payload."""
+    data, label, gid = _validate(payload)
+    legacy_id = int(data.admin_graphql_api_id.rsplit("/", 1)[1])
+    if data.id is not None and data.id != legacy_id:
+        _fail(
+            label,
+            gid,
+            "id",
+            f"is invalid: {data.id} differs from admin_graphql_api_id "
+            f"{data.admin_graphql_api_id}",
+        )
+    lines = []
+    for index, line in enumerate(data.line_items):
+        if line.admin_graphql_api_id:
+            line_gid = line.admin_graphql_api_id
+            if line.id is not None and line.id != int(line_gid.rsplit("/", 1)[1]):
+                _fail(
+                    label,
+                    gid,
+                    f"line_items[{index}].id",
+                    f"is invalid: {line.id} differs from admin_graphql_api_id "
+                    f"{line_gid}",
+                )
+        elif line.id is not None:
+            line_gid = f"gid://shopify/LineItem/{line.id}"
+        else:
+            _fail(label, gid, f"line_items[{index}].admin_graphql_api_id", "is missing")
+        lines.append(
+            FulfillmentLine(
+                gid=line_gid,
+                quantity=line.quantity,
+                remaining=line.fulfillable_quantity,
+                sku=_text(line.sku),
+                title=_text(line.title),
+            )
+        )
+    numbers = data.tracking_numbers or tuple(
+        n for n in (_text(data.tracking_number),) if n
+    )
+    urls = data.tracking_urls or tuple(u for u in (_text(data.tracking_url),) if u)
+    return Fulfillment(
+        gid=data.admin_graphql_api_id,
+        legacy_id=legacy_id,
+        order_gid=f"gid://shopify/Order/{data.order_id}",
+        name=_text(data.name),
+        status=data.status,
+        shipment_status=(_text(data.shipment_status) or "").lower() or None,
+        created_at=data.created_at,
+        updated_at=data.updated_at,
+        tracking_company=_text(data.tracking_company),
+        tracking_numbers=numbers,
+        tracking_urls=urls,
+        lines=tuple(lines),
+    )
+
+
+def order_status_after(fulfillment, order_line_gids, current=None):
+    """The order's fulfilment status once ``fulfillment`` has shipped.
+
+    ``order_line_gids`` are the order lines that need shipping; ``current``
+    is the status known so far. A successful fulfilment leaves the order
+    ``fulfilled`` when it names every such line with nothing left to ship,
+    else ``partial`` (lines it does not name may have shipped before: the
+    order webhook that follows tells). A status never goes down, and a
+    fulfilment that did not succeed changes nothing.
+    """
+    if fulfillment.status != "success":
+        return current
+    remaining = {line.gid: line.remaining for line in fulfillment.lines}
+    wanted = set(order_line_gids)
+    done = bool(wanted) and all(remaining.get(gid) == 0 for gid in wanted)
+    status = "fulfilled" if done else "partial"
+    rank = _ORDER_STATUS_RANK
+    if current in rank and rank[current] >= rank[status]:
+        return current
+    return status

@@ -1,0 +1,237 @@
+"""Shopify webhook acknowledgement benchmark: throughput and latency.
+
+Starts Odoo with several HTTP workers (and the job runner) on a benchmark
+database with retail_shopify and an active store, then sends signed
+``orders/create`` deliveries from concurrent clients and prints throughput,
+latency percentiles and SQL queries per request for:
+
+- baseline: ``GET /web/health``, the cheapest request Odoo serves, measured
+  in the same run on the same server;
+- new deliveries: one distinct order each (3 lines, shipping, a returning
+  customer), built by the Shopify simulator as Shopify's REST webhook
+  payload and signed with the app's client secret like Shopify does; each is
+  authenticated, stored and queued (the queued imports run meanwhile on the
+  same machine);
+- duplicate deliveries: each new delivery sent again with the same
+  ``X-Shopify-Event-Id``, as Shopify retries an event whose answer came late
+  (answered 200 and counted, no new work).
+
+It then checks that every delivery was stored exactly once and every retry
+counted. The store is created and the orders are built and signed in this
+process before the server starts. Only loopback traffic: the store's API
+endpoint points to a closed local port, and the simulator runs in this
+process (its schema must be cached already, as ``make test`` does).
+
+    python3 tests/bench/bench_shopify_webhook.py [--workers 4] [--requests 1000]
+        [--concurrency 16] [--port 8271] [--db retail_bench_shopify] [--keep-db]
+"""
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from benchlib import (
+    drop,
+    install,
+    odoo_bin,
+    odoo_server,
+    open_registry,
+    request_queries,
+    run_load,
+    write_server_conf,
+)
+
+SHOP = "bench-store.myshopify.com"
+SECRET = "bench-shopify-client-secret"
+SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
+
+
+def simulator():
+    """A simulated store with the benchmark's products (this process, once
+    the registry is loaded)."""
+    from odoo.addons.retail_shopify.simulator.schema import (  # noqa: PLC0415
+        schema_path,
+    )
+    from odoo.addons.retail_shopify.simulator.shopify import (  # noqa: PLC0415
+        ShopifySimulator,
+    )
+
+    if not schema_path().is_file():
+        raise SystemExit(
+            f"The Shopify schema is not cached in {schema_path()}: run `make test` "
+            "once (it fetches it), then run the benchmark again."
+        )
+    sim = ShopifySimulator(shop_domain=SHOP, client_secret=SECRET)
+    return sim, [
+        sim.add_product(sku, variants=[{"sku": sku, "price": "10.00"}])["variants"][0]
+        for sku in SKUS
+    ]
+
+
+def deliveries(count):
+    """``count`` signed orders/create deliveries: ``[(headers, body)]``."""
+    sim, variants = simulator()
+    prepared = []
+    for i in range(count):
+        payload = sim.create_order(
+            [
+                {"variant_gid": v["id"], "quantity": 1 + (i + n) % 3, "price": "10.00"}
+                for n, v in enumerate(variants)
+            ],
+            customer={
+                "first_name": "Bench",
+                "last_name": f"Customer {i % 20}",
+                "email": f"customer{i % 20}@bench.example",
+            },
+            shipping={"title": "Standard", "price": "5.00"},
+            notify=False,
+        )
+        prepared.append(
+            sim.signed_webhook("orders/create", payload, event_id=str(uuid.uuid4()))
+        )
+    return prepared
+
+
+def create_store(registry):
+    """The products and an active store, committed; return the store's id."""
+    from odoo import SUPERUSER_ID, api  # noqa: PLC0415
+
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        env["product.product"].create(
+            [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS]
+        )
+        backend = env["shopify.backend"].create(
+            {
+                "name": "Bench store",
+                "shop_domain": SHOP,
+                "client_secret": SECRET,
+                "access_token": "shpat_bench_unused",
+                # nothing may leave the machine: a closed loopback port
+                "api_endpoint": "http://127.0.0.1:9",
+                "state": "active",
+                "inbound_rate_limit": 10_000_000,
+            }
+        )
+        return backend.id
+
+
+def measure(base, backend_id, prepared, args):
+    url = f"{base}/retail/shopify/webhook/{backend_id}"
+
+    def post(session, i):
+        headers, body = prepared[i]
+        return session.post(url, data=body, headers=headers, timeout=30)
+
+    def health(session, i):
+        return session.get(f"{base}/web/health", timeout=30)
+
+    run_load("warm-up", health, min(200, args.requests), args.concurrency)
+    return [
+        run_load("baseline GET /web/health", health, args.requests, args.concurrency),
+        run_load("new orders/create deliveries", post, args.requests, args.concurrency),
+        run_load("duplicate deliveries", post, args.requests, args.concurrency),
+    ]
+
+
+def check_stored(registry, backend_id, count):
+    """Every delivery stored once, every retry counted; states reached."""
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT state, count(*), sum(duplicate_count) FROM retail_event"
+            " WHERE backend_model = 'shopify.backend' AND backend_id = %s"
+            " GROUP BY state",
+            (backend_id,),
+        )
+        rows = cr.fetchall()
+    stored = sum(row[1] for row in rows)
+    duplicates = sum(row[2] for row in rows)
+    states = {row[0]: row[1] for row in sorted(rows)}
+    print(
+        f"Stored events: {stored} (expected {count}), duplicate deliveries "
+        f"counted: {duplicates} (expected {count}); states when the server "
+        f"stopped: {states}"
+    )
+    return stored == count and duplicates == count
+
+
+def report(results, queries, body_sizes, args):
+    print()
+    print(
+        f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
+        f"requests per scenario: {args.requests}, cores: {os.cpu_count()}, "
+        f"order payload: {statistics.median(body_sizes) / 1024:.1f} KiB (median)"
+    )
+    header = (
+        f"{'scenario':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+        f"{'p99 ms':>8} {'queries':>8}  statuses"
+    )
+    print(header)
+    print("-" * len(header))
+    for result, median_queries in zip(results, queries, strict=True):
+        print(
+            f"{result['name']:30} {result['throughput']:8.0f} {result['p50']:8.1f} "
+            f"{result['p95']:8.1f} {result['p99']:8.1f} {median_queries:8.0f}  "
+            f"{result['statuses']}"
+        )
+    baseline = results[0]
+    for result in results[1:]:
+        print(
+            f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
+            f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--port", type=int, default=8271)
+    parser.add_argument("--db", default="retail_bench_shopify")
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+    args.requests = max(10, min(args.requests, 20000))
+
+    tmp = tempfile.mkdtemp(prefix="retail-bench-")
+    conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)
+    odoo = odoo_bin()
+    install(odoo, conf, args.db, "retail_shopify")
+    registry = open_registry(conf, args.db)
+    backend_id = create_store(registry)
+    print(f"Preparing {args.requests} signed orders/create deliveries ...", flush=True)
+    prepared = deliveries(args.requests)
+    base = f"http://127.0.0.1:{args.port}"
+    with odoo_server(odoo, conf, base):
+        results = measure(base, backend_id, prepared, args)
+    stored_once = check_stored(registry, backend_id, args.requests)
+    log = Path(tmp) / "odoo.log"
+    problems = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if " WARNING " in line or " ERROR " in line or " CRITICAL " in line
+    ]
+    print(f"Odoo log: {len(problems)} WARNING/ERROR line(s)")
+    for line in problems[:5]:
+        print(f"  {line[:200]}")
+    health = request_queries(log, "GET /web/health")
+    posts = request_queries(log, f"POST /retail/shopify/webhook/{backend_id}")
+    new, duplicates = posts[: args.requests], posts[args.requests :]
+    queries = [
+        statistics.median(q) if q else float("nan") for q in (health, new, duplicates)
+    ]
+    report(results, queries, [len(body) for _headers, body in prepared], args)
+    if not args.keep_db:
+        drop(args.db)
+    shutil.rmtree(tmp, ignore_errors=True)
+    answered = all(set(r["statuses"]) == {200} for r in results)
+    return 0 if answered and stored_once else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
