@@ -246,31 +246,43 @@ class TestWebhookTopicsHttp(ShopifyTestMixin, HttpCase):
         self.assertEqual(tee_line.product_uom_qty, 3)
 
     # ------------------------------------------------------------------
-    # topics whose processing is being written: transport and end state
+    # refunds and products
     # ------------------------------------------------------------------
     def test_refunds_create(self):
         self.import_order(self.fixture("order_paid_tax_excluded"))
         event, _jobs = self.roundtrip("refunds/create", self.fixture("refund_partial"))
-        self.assertIn(event.state, PROCESSED_STATES)
+        self.assertEqual(event.state, "done", event.error)
+        refund = event.result_ref
+        self.assertEqual(refund._name, "shopify.refund")
+        self.assertEqual(
+            refund.external_id, self.fixture("refund_partial")["admin_graphql_api_id"]
+        )
+        self.assertTrue(refund.odoo_id, "the refund has its credit note")
 
     def test_products_update(self):
-        product_gid = self.variants["TEE-ORG-NAV-M"]["id"]
+        variant_gid = self.variants["TEE-ORG-NAV-M"]["id"]
         product = next(
             p
             for p in self.sim.products.values()
-            if any(v["id"] == product_gid for v in p["variants"])
+            if any(v["id"] == variant_gid for v in p["variants"])
         )
         event, _jobs = self.roundtrip(
             "products/update", self.sim._rest_product(product)
         )
-        self.assertIn(event.state, PROCESSED_STATES)
+        # a product Odoo does not publish: its variants are linked by SKU
+        self.assertEqual(event.state, "done", event.error)
+        binding = self.env["shopify.product.variant"]._retail_get(
+            self.backend, variant_gid
+        )
+        self.assertEqual(binding.odoo_id, self.tee)
 
     def test_products_delete(self):
         # Shopify sends only the id of a deleted product
         product_gid = next(iter(self.sim.products))
         payload = {"id": int(product_gid.rsplit("/", 1)[-1])}
         event, _jobs = self.roundtrip("products/delete", payload)
-        self.assertIn(event.state, PROCESSED_STATES)
+        self.assertEqual(event.state, "ignored")
+        self.assertIn("is not linked to Odoo", event.reason)
 
     # ------------------------------------------------------------------
     # stock, fulfilments, products link
