@@ -13,9 +13,7 @@ from odoo.addons.retail_connector_base.services import errors
 from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
-from ..services.order_mapper import (
-    order_from_webhook,
-)
+from ..services.order_mapper import order_from_graphql, order_from_webhook
 
 _logger = logging.getLogger(__name__)
 
@@ -250,9 +248,33 @@ class ShopifyBackend(models.Model):
 
     def _shopify_handle_order(self, event):
         payload = event._load_json()
+        if event.topic == "orders/edited":
+            return self._shopify_apply_order_edit(event, payload)
         order = order_from_webhook(payload)
         return self.env["shopify.sale.order"]._import_order(
             self, order, payload, event=event
+        )
+
+    def _shopify_apply_order_edit(self, event, payload):
+        """orders/edited names what an edit changed, not the order: read it."""
+        edit = payload.get("order_edit") if isinstance(payload, dict) else None
+        order_id = edit.get("order_id") if isinstance(edit, dict) else None
+        if not isinstance(order_id, int) or isinstance(order_id, bool):
+            raise errors.PayloadValidationError(
+                "Shopify orders/edited delivery: order_edit.order_id is missing or "
+                "not a number.",
+                hint="Check the webhook's API version on the store (Register "
+                "webhooks repairs it); the reconciliation imports the edit anyway.",
+            )
+        gid = f"gid://shopify/Order/{order_id}"
+        client = self._shopify_client()
+        node = client.execute("OrderById", {"id": gid})["order"]
+        if not node:
+            event._mark_ignored(f"Edited order {gid} no longer exists in Shopify.")
+            return False
+        order = order_from_graphql(node)
+        return self.env["shopify.sale.order"]._import_order(
+            self, order, node, event=event
         )
 
     def _shopify_handle_app_uninstalled(self, event):

@@ -331,6 +331,13 @@ def _is_connection(named_type):
     )
 
 
+def _line_key(variant, sku, title):
+    """What a line sells: its variant, else its SKU, else its title."""
+    if variant is not None:
+        return ("variant", variant["id"])
+    return ("sku", sku) if sku else ("title", title)
+
+
 def _count(value):
     return {"__typename": "Count", "count": value, "precision": "EXACT"}
 
@@ -2001,7 +2008,10 @@ class ShopifySimulator:
         variant_title = None
         if variant and variant["title"] != "Default Title":
             variant_title = variant["title"]
-        gid = self._gid("LineItem")
+        # an edit keeps the id of a line whose item stays on the order
+        reuse = order.get("_reuse_line_ids") or {}
+        gid = reuse.pop(_line_key(variant, line.get("sku"), title), None)
+        gid = gid or self._gid("LineItem")
         record = {
             "__typename": "LineItem",
             "id": gid,
@@ -2414,7 +2424,10 @@ class ShopifySimulator:
         if notify:
             self._emit("orders/updated", self.order_payloads[gid])
             for topic in topics:
-                self._emit(topic, self.order_payloads[gid])
+                if topic == "orders/edited":
+                    self._emit(topic, order.pop("_last_edit"))
+                else:
+                    self._emit(topic, self.order_payloads[gid])
         self._emit_levels(order, notify)
         return copy.deepcopy(self.order_payloads[gid])
 
@@ -2459,13 +2472,48 @@ class ShopifySimulator:
             spec.taxes_included = bool(changes["taxes_included"])
         if "discount_code" in changes:
             spec.discount_code = changes["discount_code"]
+        before = {line["id"]: line for line in order["_lines"]}
+        order["_reuse_line_ids"] = {
+            _line_key(line["variant"], line["sku"], line["title"]): line["id"]
+            for line in order["_lines"]
+        }
         for line in order["_lines"]:
             self._nodes.pop(line["id"], None)
         self._build_lines(order, spec)
+        order.pop("_reuse_line_ids", None)
+        order["_last_edit"] = self._order_edit_payload(order, before)
         self._apply_financial_status(order)
         self._commit_inventory(order, notify=False)
         order["_touched_levels"] = released + order["_touched_levels"]
         order["edited"] = True
+
+    def _order_edit_payload(self, order, before):
+        """The ``orders/edited`` payload: what the edit added and removed."""
+        after = {line["id"]: line for line in order["_lines"]}
+        additions, removals = [], []
+        for gid in sorted(set(before) | set(after)):
+            old = before[gid]["quantity"] if gid in before else 0
+            new = after[gid]["quantity"] if gid in after else 0
+            if new > old:
+                additions.append({"id": legacy_id(gid), "delta": new - old})
+            elif old > new:
+                removals.append({"id": legacy_id(gid), "delta": old - new})
+        stamp = _rest_time(self._stamp())
+        return {
+            "order_edit": {
+                "id": legacy_id(self._gid("OrderEdit")),
+                "app_id": None,
+                "created_at": stamp,
+                "committed_at": stamp,
+                "notify_customer": False,
+                "order_id": legacy_id(order["id"]),
+                "staff_note": "",
+                "user_id": None,
+                "line_items": {"additions": additions, "removals": removals},
+                "discounts": {"line_item": {"additions": [], "removals": []}},
+                "shipping_lines": {"additions": [], "removals": []},
+            }
+        }
 
     @_locked
     def cancel_order(self, gid, *, reason="customer", restock=True, notify=True):

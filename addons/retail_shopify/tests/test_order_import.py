@@ -100,18 +100,13 @@ class TestOrderImport(ShopifyTestMixin, TransactionCase):
         self.assertIn("newer version", older.reason)
         self.assertEqual(len(self.sale_orders()), 1)
 
-    def test_edit_updates_undelivered_quantities(self):
+    def test_edit_without_the_order_id_is_a_validation_error(self):
         self.process("orders/create", self.paid, "e1")
-        edited = copy.deepcopy(self.paid)
-        edited["updated_at"] = "2026-11-03T12:00:00-05:00"
-        edited["line_items"][1]["quantity"] = 3
-        edited["total_price"] = "98.86"
-        event = self.process("orders/edited", edited, "e2")
-        self.assertEqual(event.state, "done", event.error)
-        tote_line = self.sale_orders().order_line.filtered(
-            lambda line: line.product_id == self.tote
-        )
-        self.assertEqual(tote_line.product_uom_qty, 3)
+        event = self.process("orders/edited", {"order_edit": {"id": 1}}, "e2")
+        self.assertEqual(event.state, "failed")
+        exception = self.Exception.search([("event_id", "=", event.id)])
+        self.assertEqual(exception.category, "validation")
+        self.assertIn("order_edit.order_id", exception.message)
 
     def test_missing_product_holds_order_until_linked(self):
         held = copy.deepcopy(self.paid)

@@ -6,8 +6,6 @@ acknowledgement (200, stored once, a job queued, a re-delivery counted as a
 duplicate), then runs the job and checks what the topic does in Odoo.
 """
 
-import copy
-import datetime
 import json
 import uuid
 
@@ -233,17 +231,29 @@ class TestWebhookTopicsHttp(ShopifyTestMixin, HttpCase):
     def test_orders_edited(self):
         payload = self.shopify_order(tee=2, tote=1)
         sale = self.import_order(payload)
-        # the merchant adds a tee to the order: the line keeps its id
-        edited = copy.deepcopy(payload)
-        tee = next(li for li in edited["line_items"] if li["sku"] == "TEE-ORG-NAV-M")
-        tee.update(quantity=3, current_quantity=3, fulfillable_quantity=3)
-        edited["updated_at"] = (
-            parse_remote_datetime(payload["updated_at"]) + datetime.timedelta(hours=1)
-        ).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-        event, _jobs = self.roundtrip("orders/edited", edited)
-        self.assertEqual(event.state, "done", event.error)
         tee_line = sale.order_line.filtered(lambda line: line.product_id == self.tee)
+        # the merchant adds a tee: Shopify sends what the edit changed
+        self.sim.outbox.clear()
+        self.sim.update_order(
+            payload["admin_graphql_api_id"],
+            lines=[
+                {"sku": "TEE-ORG-NAV-M", "quantity": 3, "price": "25.00"},
+                {"sku": "TOTE-CNV-NAT", "quantity": 1, "price": "18.50"},
+            ],
+        )
+        (edit,) = [w.payload for w in self.sim.outbox if w.topic == "orders/edited"]
+        self.assertEqual(
+            edit["order_edit"]["line_items"]["additions"],
+            [{"id": int(tee_line.shopify_line_gid.rsplit("/", 1)[-1]), "delta": 1}],
+        )
+        event, _jobs = self.roundtrip("orders/edited", edit)
+        self.assertEqual(event.state, "done", event.error)
+        # the order was read again: same line, one unit more, no new line
         self.assertEqual(tee_line.product_uom_qty, 3)
+        self.assertEqual(
+            len(sale.order_line.filtered(lambda line: line.product_id == self.tee)), 1
+        )
+        self.assertIn("OrderById", [call.operation for call in self.sim.calls])
 
     # ------------------------------------------------------------------
     # refunds and products
