@@ -391,6 +391,22 @@ class ShopifyBackend(models.Model):
             fulfillment_orders = (
                 (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
             )
+            if binding._fulfilled_in_shopify(fulfillment_orders):
+                binding.write(
+                    {
+                        "sync_state": "synced",
+                        "sync_date": fields.Datetime.now(),
+                        "last_error": False,
+                    }
+                )
+                binding.odoo_id.message_post(
+                    body=self.env._(
+                        "Shopify order %(order)s was already fulfilled in Shopify: "
+                        "no fulfilment sent for this delivery.",
+                        order=order.shopify_name,
+                    )
+                )
+                continue
             try:
                 result = client.mutate(
                     "FulfillmentCreate",

@@ -75,6 +75,33 @@ class ShopifyFulfillment(models.Model):
         bindings.backend_id._retail_schedule_export("fulfillments")
         return bindings
 
+    def _shipped_line_gids(self):
+        return {
+            move.sale_line_id.shopify_line_gid
+            for move in self.odoo_id.move_ids.filtered(lambda m: m.state == "done")
+            if move.sale_line_id.shopify_line_gid
+        }
+
+    def _fulfilled_in_shopify(self, fulfillment_orders):
+        """Whether Shopify already fulfilled every line this delivery shipped.
+
+        Someone fulfilled the order in Shopify, then the clerk validated the
+        delivery in Odoo: there is nothing left to send, and nothing wrong.
+        """
+        self.ensure_one()
+        gids = self._shipped_line_gids()
+        closed, expected = set(), set()
+        for fulfillment_order in fulfillment_orders:
+            for item in fulfillment_order["lineItems"]["nodes"]:
+                gid = item["lineItem"]["id"]
+                if fulfillment_order["status"] == "CLOSED":
+                    closed.add(gid)
+                elif fulfillment_order["status"] in ("OPEN", "IN_PROGRESS") and (
+                    item["remainingQuantity"] > 0
+                ):
+                    expected.add(gid)
+        return bool(gids) and gids <= closed and not gids & expected
+
     def _fulfillment_input(self, fulfillment_orders):
         """FulfillmentInput for this delivery from Shopify's open
         fulfillment orders: the shipped quantity of each order line, capped

@@ -84,11 +84,21 @@ class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
         items = sent[0].variables["fulfillment"]["lineItemsByFulfillmentOrder"]
         self.assertEqual(items[0]["fulfillmentOrderLineItems"][0]["quantity"], 2)
 
-    def test_order_already_fulfilled_in_shopify_is_an_exception(self):
+    def test_delivery_already_fulfilled_in_shopify_sends_nothing(self):
         binding = self.ship(3)
         self.backend._retail_export_job("fulfillments")
-        # the same delivery registered again (e.g. restored): nothing is left
+        # the same delivery registered again (e.g. restored): Shopify has
+        # fulfilled every line already, nothing is left to send
         binding.write({"sync_state": "pending", "external_id": False})
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "synced")
+        sent = [c for c in self.sim.calls if c.operation == "FulfillmentCreate"]
+        self.assertEqual(len(sent), 1)
+        self.assertIn("already fulfilled in Shopify", self.picking.message_ids[0].body)
+
+    def test_order_cancelled_in_shopify_is_an_exception(self):
+        binding = self.ship(3)
+        self.sim.cancel_order(self.payload["admin_graphql_api_id"], notify=False)
         self.backend._retail_export_job("fulfillments")
         self.assertEqual(binding.sync_state, "error")
         exc = self.Exception.search(
@@ -99,7 +109,7 @@ class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
             ]
         )
         self.assertEqual(exc.category, "conflict")
-        self.assertIn("already fulfilled", exc.message)
+        self.assertIn("already fulfilled or cancelled", exc.message)
 
     def test_tracking_change_updates_the_fulfillment(self):
         binding = self.ship(3)

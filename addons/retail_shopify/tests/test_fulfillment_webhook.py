@@ -241,6 +241,27 @@ class TestFulfillmentWebhook(ShopifyTestMixin, TransactionCase):
         self.process("fulfillments/update", update, "f8")
         self.assertEqual(exc.occurrence_count, 2)
 
+    def test_delivery_validated_after_a_foreign_fulfilment_sends_nothing(self):
+        payload = self.fulfil_in_shopify()
+        self.process("fulfillments/create", payload, "f9")
+        (conflict,) = self.conflicts(payload["admin_graphql_api_id"])
+        # the parcel did leave: the clerk validates the delivery
+        binding = self.validate_delivery()
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "synced")
+        self.assertFalse(binding.external_id)
+        self.assertEqual(len(self.emitted("fulfillments/create")), 1)
+        self.assertIn("already fulfilled in Shopify", self.picking.message_ids[0].body)
+        self.assertFalse(
+            self.Exception.search(
+                [
+                    ("backend_id", "=", self.backend.id),
+                    ("state", "=", "open"),
+                    ("id", "!=", conflict.id),
+                ]
+            )
+        )
+
     def test_partial_foreign_fulfilment_records_partial(self):
         payload = self.fulfil_in_shopify({"MUG-STONE": 1})
         event = self.process("fulfillments/create", payload, "f9")
@@ -304,10 +325,10 @@ class TestFulfillmentWebhook(ShopifyTestMixin, TransactionCase):
         with self.assertRaises(RetryableJobError):
             later._process()
         self.assertEqual(exc.state, "open")
-        # Shopify expects nothing more: the export reports it, then the
+        # Shopify expects nothing more: the export sends nothing, then the
         # webhook is processed again and finds the delivery done
         self.backend._retail_export_job("fulfillments")
-        self.assertEqual(binding.sync_state, "error")
+        self.assertEqual(binding.sync_state, "synced")
         later._process()
         self.assertEqual(later.state, "done", later.error)
         self.assertEqual(exc.state, "resolved")
@@ -318,7 +339,7 @@ class TestFulfillmentWebhook(ShopifyTestMixin, TransactionCase):
         payload = self.fulfil_in_shopify()
         binding = self.validate_delivery()
         self.backend._retail_export_job("fulfillments")
-        self.assertEqual(binding.sync_state, "error")
+        self.assertEqual(binding.sync_state, "synced")
         event = self.process("fulfillments/create", payload, "f16")
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(self.order_binding.fulfillment_status, "fulfilled")
