@@ -18,7 +18,6 @@ Usage (Odoo 19 importable by python3, PostgreSQL running):
 Only loopback traffic; the number of requests and the run time are bounded.
 """
 
-import argparse
 import hashlib
 import hmac
 import json
@@ -32,9 +31,11 @@ import xmlrpc.client
 from pathlib import Path
 
 from benchlib import (
+    http_bench_arguments,
     install,
     odoo_bin,
     odoo_server,
+    print_http_results,
     request_queries,
     run_load,
     write_server_conf,
@@ -102,41 +103,13 @@ def measure(base, backend_id, args):
 
 
 def report(results, queries, args):
-    print()
-    print(
-        f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
-        f"requests per scenario: {args.requests}, cores: {os.cpu_count()}"
-    )
-    header = (
-        f"{'scenario':28} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} "
-        f"{'p99 ms':>8} {'queries':>8}  statuses"
-    )
-    print(header)
-    print("-" * len(header))
-    for result, median_queries in zip(results, queries, strict=True):
-        print(
-            f"{result['name']:28} {result['throughput']:8.0f} {result['p50']:8.1f} "
-            f"{result['p90']:8.1f} {result['p99']:8.1f} {median_queries:8.0f}  "
-            f"{result['statuses']}"
-        )
-    baseline = results[0]
-    for result in results[1:]:
-        print(
-            f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
-            f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x"
-        )
+    print_http_results(args, results, queries, middle="p90")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--port", type=int, default=8169)
-    parser.add_argument("--db", default="retail_bench")
-    parser.add_argument("--keep-db", action="store_true")
-    args = parser.parse_args()
-    args.requests = max(10, min(args.requests, 20000))
+    args = http_bench_arguments(
+        __doc__.splitlines()[0], requests=2000, port=8169, db="retail_bench"
+    )
 
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
     conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)

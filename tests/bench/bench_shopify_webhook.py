@@ -26,8 +26,6 @@ process (its schema must be cached already, as ``make test`` does).
         [--concurrency 16] [--port 8271] [--db retail_bench_shopify] [--keep-db]
 """
 
-import argparse
-import os
 import shutil
 import statistics
 import sys
@@ -37,10 +35,12 @@ from pathlib import Path
 
 from benchlib import (
     drop,
+    http_bench_arguments,
     install,
     odoo_bin,
     odoo_server,
     open_registry,
+    print_http_results,
     request_queries,
     run_load,
     write_server_conf,
@@ -161,42 +161,20 @@ def check_stored(registry, backend_id, count):
 
 
 def report(results, queries, body_sizes, args):
-    print()
-    print(
-        f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
-        f"requests per scenario: {args.requests}, cores: {os.cpu_count()}, "
-        f"order payload: {statistics.median(body_sizes) / 1024:.1f} KiB (median)"
+    size = statistics.median(body_sizes) / 1024
+    print_http_results(
+        args,
+        results,
+        queries,
+        middle="p95",
+        extra=f", order payload: {size:.1f} KiB (median)",
     )
-    header = (
-        f"{'scenario':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'queries':>8}  statuses"
-    )
-    print(header)
-    print("-" * len(header))
-    for result, median_queries in zip(results, queries, strict=True):
-        print(
-            f"{result['name']:30} {result['throughput']:8.0f} {result['p50']:8.1f} "
-            f"{result['p95']:8.1f} {result['p99']:8.1f} {median_queries:8.0f}  "
-            f"{result['statuses']}"
-        )
-    baseline = results[0]
-    for result in results[1:]:
-        print(
-            f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
-            f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x"
-        )
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--requests", type=int, default=1000)
-    parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--port", type=int, default=8271)
-    parser.add_argument("--db", default="retail_bench_shopify")
-    parser.add_argument("--keep-db", action="store_true")
-    args = parser.parse_args()
-    args.requests = max(10, min(args.requests, 20000))
+    args = http_bench_arguments(
+        __doc__.splitlines()[0], requests=1000, port=8271, db="retail_bench_shopify"
+    )
 
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
     conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)

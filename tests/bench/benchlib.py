@@ -7,7 +7,9 @@
   :func:`run_load`, :func:`request_queries`).
 """
 
+import argparse
 import contextlib
+import os
 import re
 import shutil
 import statistics
@@ -211,3 +213,48 @@ def request_queries(log_path, path):
         for line in Path(log_path).read_text(errors="replace").splitlines()
         if (m := regex.search(line))
     ]
+
+
+def http_bench_arguments(description, *, requests, port, db):
+    """Command-line options shared by the HTTP benchmarks."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--requests", type=int, default=requests)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--port", type=int, default=port)
+    parser.add_argument("--db", default=db)
+    parser.add_argument("--keep-db", action="store_true")
+    args = parser.parse_args()
+    args.requests = max(10, min(args.requests, 20000))
+    return args
+
+
+def print_http_results(args, results, queries, *, middle, extra=""):
+    """The table of an HTTP benchmark, then each scenario against the first.
+
+    ``middle`` is the percentile shown between p50 and p99 (``p90``, ``p95``).
+    """
+    print()
+    print(
+        f"Odoo workers: {args.workers}, clients: {args.concurrency}, "
+        f"requests per scenario: {args.requests}, cores: {os.cpu_count()}" + extra
+    )
+    width = max(len(result["name"]) for result in results) + 2
+    header = (
+        f"{'scenario':{width}} {'req/s':>8} {'p50 ms':>8} {middle + ' ms':>8} "
+        f"{'p99 ms':>8} {'queries':>8}  statuses"
+    )
+    print(header)
+    print("-" * len(header))
+    for result, median_queries in zip(results, queries, strict=True):
+        print(
+            f"{result['name']:{width}} {result['throughput']:8.0f} "
+            f"{result['p50']:8.1f} {result[middle]:8.1f} {result['p99']:8.1f} "
+            f"{median_queries:8.0f}  {result['statuses']}"
+        )
+    baseline = results[0]
+    for result in results[1:]:
+        print(
+            f"{result['name']}: {result['throughput'] / baseline['throughput']:.0%} "
+            f"of the baseline throughput, p50 {result['p50'] / baseline['p50']:.1f}x"
+        )
