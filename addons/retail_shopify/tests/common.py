@@ -1,11 +1,14 @@
 import json
+import threading
 from pathlib import Path
 from unittest.mock import patch
 
 import requests
 
+from odoo import SUPERUSER_ID, api
 from odoo.tests import new_test_user
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
 from odoo.addons.retail_connector_base.tests.common import RemoteAdapterTestMixin
 
@@ -156,3 +159,71 @@ class ShopifyTestMixin(RemoteAdapterTestMixin):
     @staticmethod
     def sign(body):
         return hmac_sha256_digest(SECRET, body)
+
+
+class ConcurrentDeliveryMixin:
+    """Two workers processing deliveries of the same remote object.
+
+    Each delivery runs in a real transaction of its own (``self.registry``
+    cursors), as two job runner workers would; the test case provides
+    ``self.registry``.
+    """
+
+    def process(self, event_id, before_commit=None, after_snapshot=None):
+        """Process one event in its own transaction; ``"retry"`` when the job
+        would be postponed, else ``"<state>: <result>"``."""
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            event = env["retail.event"].browse(event_id)
+            if after_snapshot:
+                cr.execute("SELECT 1")  # the transaction's snapshot starts here
+                after_snapshot()
+            try:
+                result = event._process()
+            except RetryableJobError:
+                cr.rollback()
+                return "retry"
+            if before_commit:
+                before_commit()
+            return f"{event.state}: {result}"
+
+    def race_while_the_first_holds_the_lock(self, first_id, second_id):
+        """The second delivery arrives while the first one, done but not yet
+        committed, holds the lock; then the job runner retries the second."""
+        processed, release = threading.Event(), threading.Event()
+        outcome = {}
+
+        def first():
+            outcome["first"] = self.process(
+                first_id, before_commit=lambda: (processed.set(), release.wait(10))
+            )
+
+        worker = threading.Thread(target=first)
+        worker.start()
+        self.assertTrue(processed.wait(30))
+        outcome["second"] = self.process(second_id)
+        release.set()
+        worker.join(30)
+        outcome["retry"] = self.process(second_id)
+        return outcome
+
+    def race_with_a_snapshot_before_the_commit(self, first_id, second_id):
+        """The second delivery's transaction starts before the first one
+        commits, and runs after it: the lock is free, the data invisible."""
+        snapshot_taken, first_done = threading.Event(), threading.Event()
+        outcome = {}
+
+        def second():
+            outcome["second"] = self.process(
+                second_id,
+                after_snapshot=lambda: (snapshot_taken.set(), first_done.wait(30)),
+            )
+
+        worker = threading.Thread(target=second)
+        worker.start()
+        self.assertTrue(snapshot_taken.wait(30))
+        outcome["first"] = self.process(first_id)
+        first_done.set()
+        worker.join(60)
+        outcome["retry"] = self.process(second_id)
+        return outcome

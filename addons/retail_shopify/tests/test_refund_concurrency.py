@@ -1,5 +1,4 @@
 import json
-import threading
 from pathlib import Path
 
 from odoo import SUPERUSER_ID, api
@@ -7,7 +6,7 @@ from odoo.modules.registry import Registry
 from odoo.tests import BaseCase
 from odoo.tests.common import get_db_name
 
-from odoo.addons.queue_job.exception import RetryableJobError
+from .common import ConcurrentDeliveryMixin
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORDER = json.loads((FIXTURES / "order_guest_no_customer.json").read_text())
@@ -49,7 +48,7 @@ REFUND = {
 }
 
 
-class TestConcurrentRefundDelivery(BaseCase):
+class TestConcurrentRefundDelivery(ConcurrentDeliveryMixin, BaseCase):
     """Two workers process deliveries of the same refund at the same time.
 
     Real, separately committed transactions; what they create is removed.
@@ -124,42 +123,13 @@ class TestConcurrentRefundDelivery(BaseCase):
             )
             return cr.fetchone()[0]
 
-    def process(self, event_id, before_commit=None, after_snapshot=None):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            event = env["retail.event"].browse(event_id)
-            if after_snapshot:
-                cr.execute("SELECT 1")  # the transaction's snapshot starts here
-                after_snapshot()
-            try:
-                result = event._process()
-            except RetryableJobError:
-                cr.rollback()
-                return "retry"
-            if before_commit:
-                before_commit()
-            return f"{event.state}: {result}"
-
     def test_same_refund_twice_at_once_gives_one_credit_note(self):
-        processed, release = threading.Event(), threading.Event()
-        outcome = {}
-
-        def first():
-            outcome["first"] = self.process(
-                self.event_ids[1],
-                before_commit=lambda: (processed.set(), release.wait(10)),
-            )
-
-        worker = threading.Thread(target=first)
-        worker.start()
-        self.assertTrue(processed.wait(30))
-        # the first worker holds the refund's lock: the second one must wait
-        outcome["second"] = self.process(self.event_ids[2])
-        release.set()
-        worker.join(30)
+        outcome = self.race_while_the_first_holds_the_lock(
+            self.event_ids[1], self.event_ids[2]
+        )
         self.assertTrue(outcome["first"].startswith("done"), outcome)
+        # the first worker holds the lock: the second one must wait
         self.assertEqual(outcome["second"], "retry")
-        outcome["retry"] = self.process(self.event_ids[2])
         self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
         self.assertEqual(self.credit_note_count(), 1)
 
@@ -167,23 +137,10 @@ class TestConcurrentRefundDelivery(BaseCase):
         """The lock is free again, but the second transaction's snapshot
         predates the first one's commit: the unique index catches it and the
         delivery is retried instead of crediting twice."""
-        snapshot_taken, first_done = threading.Event(), threading.Event()
-        outcome = {}
-
-        def second():
-            outcome["second"] = self.process(
-                self.event_ids[2],
-                after_snapshot=lambda: (snapshot_taken.set(), first_done.wait(30)),
-            )
-
-        worker = threading.Thread(target=second)
-        worker.start()
-        self.assertTrue(snapshot_taken.wait(30))
-        outcome["first"] = self.process(self.event_ids[1])
-        first_done.set()
-        worker.join(60)
+        outcome = self.race_with_a_snapshot_before_the_commit(
+            self.event_ids[1], self.event_ids[2]
+        )
         self.assertTrue(outcome["first"].startswith("done"), outcome)
         self.assertEqual(outcome["second"], "retry")
-        outcome["retry"] = self.process(self.event_ids[2])
         self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
         self.assertEqual(self.credit_note_count(), 1)
