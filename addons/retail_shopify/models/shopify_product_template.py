@@ -9,6 +9,7 @@ from odoo.addons.retail_connector_base.services.timeutils import (
 )
 
 from ..services import product_mapper
+from ..services.graphql_client import admin_url
 
 #: summary status of a product on several stores: the worst one wins
 STATE_PRIORITY = ("error", "outdated", "pending", "synced")
@@ -62,12 +63,8 @@ class ShopifyProductTemplate(models.Model):
     @api.depends("external_id", "backend_id.shop_domain")
     def _compute_admin_url(self):
         for binding in self:
-            numeric = (binding.external_id or "").rsplit("/", 1)[-1]
-            handle = (binding.backend_id.shop_domain or "").split(".", 1)[0]
             binding.admin_url = (
-                f"https://admin.shopify.com/store/{handle}/products/{numeric}"
-                if numeric.isdigit() and handle
-                else False
+                admin_url(binding.backend_id.shop_domain, binding.external_id) or False
             )
 
     def action_open_shopify(self):

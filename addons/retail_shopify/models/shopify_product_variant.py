@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..services.graphql_client import admin_url
+
 
 class ShopifyProductVariant(models.Model):
     """A Shopify product variant and the Odoo product it stands for."""
@@ -29,12 +31,8 @@ class ShopifyProductVariant(models.Model):
     @api.depends("product_gid", "backend_id.shop_domain")
     def _compute_admin_url(self):
         for binding in self:
-            numeric = (binding.product_gid or "").rsplit("/", 1)[-1]
-            handle = (binding.backend_id.shop_domain or "").split(".", 1)[0]
             binding.admin_url = (
-                f"https://admin.shopify.com/store/{handle}/products/{numeric}"
-                if numeric.isdigit() and handle
-                else False
+                admin_url(binding.backend_id.shop_domain, binding.product_gid) or False
             )
 
     def action_open_shopify(self):

@@ -14,6 +14,7 @@ from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
 from odoo.addons.retail_connector_base.services import errors, locks
 
 from ..services import refunds, webhooks
+from ..services.graphql_client import admin_url
 
 _logger = logging.getLogger(__name__)
 
@@ -883,8 +884,4 @@ def _order_label(backend, refund, order_event):
             name = None
         if name:
             return f"{name} ({refund.order_gid})"
-    handle = (backend.shop_domain or "").split(".", 1)[0]
-    number = refund.order_gid.rsplit("/", 1)[-1]
-    return (
-        f"{refund.order_gid} (https://admin.shopify.com/store/{handle}/orders/{number})"
-    )
+    return f"{refund.order_gid} ({admin_url(backend.shop_domain, refund.order_gid)})"

@@ -7,6 +7,8 @@ from odoo.tools import float_compare, float_round, mute_logger
 
 from odoo.addons.retail_connector_base.services import errors, locks
 
+from ..services.graphql_client import admin_url
+
 _logger = logging.getLogger(__name__)
 
 DONE_PICKING_STATES = ("done",)
@@ -37,12 +39,8 @@ class ShopifySaleOrder(models.Model):
     @api.depends("external_id", "backend_id.shop_domain")
     def _compute_admin_url(self):
         for binding in self:
-            numeric = (binding.external_id or "").rsplit("/", 1)[-1]
-            handle = (binding.backend_id.shop_domain or "").split(".", 1)[0]
             binding.admin_url = (
-                f"https://admin.shopify.com/store/{handle}/orders/{numeric}"
-                if numeric.isdigit() and handle
-                else False
+                admin_url(binding.backend_id.shop_domain, binding.external_id) or False
             )
 
     # ------------------------------------------------------------------

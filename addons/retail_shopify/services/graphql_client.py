@@ -76,6 +76,24 @@ def parse_gid(gid):
     return match["kind"], int(match["id"])
 
 
+def admin_url(shop_domain, gid):
+    """Shopify admin page of the object ``gid`` of the store ``shop_domain``.
+
+    None when the type has no admin page or an argument is missing or invalid.
+    """
+    if not shop_domain or not gid:
+        return None
+    try:
+        kind, number = parse_gid(gid)
+    except ValueError:
+        return None
+    path = ADMIN_PATHS.get(kind)
+    if path is None:
+        return None
+    handle = shop_domain.split(".", 1)[0].split(":", 1)[0]
+    return f"{ADMIN_HOST}/store/{handle}/{path}/{number}"
+
+
 def gid_to_id(gid):
     """Numeric id of ``gid`` (a bare number, as int or text, is accepted)."""
     if isinstance(gid, int) and not isinstance(gid, bool):
@@ -236,11 +254,8 @@ class ShopifyGraphQLClient:
 
     def admin_url(self, gid):
         """Admin page of the object ``gid``, None for a type without one."""
-        kind, number = parse_gid(gid)
-        path = ADMIN_PATHS.get(kind)
-        if path is None:
-            return None
-        return f"{self.shop_url()}/{path}/{number}"
+        parse_gid(gid)  # a malformed gid is a programming error here
+        return admin_url(self.shop_domain, gid)
 
     # ------------------------------------------------------------------
     # requests

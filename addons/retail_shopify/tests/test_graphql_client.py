@@ -682,6 +682,22 @@ class TestUrlsAndGids(ClientCase):
         with self.assertRaises(ValueError):
             self.client.admin_url("not a gid")
 
+    def test_admin_url_of_a_binding(self):
+        url = graphql_client.admin_url
+        self.assertEqual(
+            url("retail-test.myshopify.com", "gid://shopify/Order/123"),
+            "https://admin.shopify.com/store/retail-test/orders/123",
+        )
+        # what a binding may hold before it is sent: no link, no error
+        for shop, gid in (
+            ("retail-test.myshopify.com", False),
+            ("retail-test.myshopify.com", "pending"),
+            ("retail-test.myshopify.com", "gid://shopify/ProductVariant/7"),
+            (False, "gid://shopify/Order/123"),
+        ):
+            with self.subTest(shop=shop, gid=gid):
+                self.assertIsNone(url(shop, gid))
+
 
 class TestOperationStore(unittest.TestCase):
     def setUp(self):
