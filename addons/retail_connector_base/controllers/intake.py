@@ -146,6 +146,9 @@ class WebhookIntake:
             except errors.PayloadValidationError as exc:
                 problem = exc
         text = body.decode("utf-8", errors="replace")
+        remote_ref = False
+        if problem is None:
+            remote_ref = backend._retail_event_subject(topic, payload) or False
         if problem is not None:
             event, created = Event._accept(
                 backend,
@@ -165,6 +168,7 @@ class WebhookIntake:
             event_key=event_key,
             payload=text,
             headers=stored_headers,
+            remote_ref=remote_ref,
         )
         if not created:
             return json_response(200, status="duplicate", event_id=event.id)

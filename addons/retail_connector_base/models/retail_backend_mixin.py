@@ -6,7 +6,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import errors, locks
+from ..services import errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.token_bucket import PgTokenBucket
 
@@ -371,6 +371,39 @@ class RetailBackendMixin(models.AbstractModel):
             f"No handler for topic {event.topic!r} on {self.display_name}",
             hint="Upgrade the connector module or disable this subscription.",
         )
+
+    def _retail_event_subject(self, topic, payload):
+        """The remote object a delivery of ``topic`` is about, or None.
+
+        Stored as the event's subject (``remote_ref``) when it is accepted,
+        so that the events about an object are found without reading
+        payloads. ``payload`` is the parsed JSON (None when not JSON).
+        """
+        return None
+
+    def _retail_wait_satisfied(self, key):
+        """Whether what a held delivery waits for (``key``) exists now.
+
+        True or False for the kinds of key the backend knows, None for the
+        others. The base knows the product keys of
+        :func:`~..services.wait_keys.product_keys`; a connector extends it
+        for its own kinds and calls super().
+        """
+        self.ensure_one()
+        for kind, field in (("sku", "default_code"), ("barcode", "barcode")):
+            prefix = wait_keys.make("product", kind, "x")[:-1]
+            if key.startswith(prefix):
+                domain = [
+                    (field, "=", key[len(prefix) :]),
+                    ("company_id", "in", (False, self.company_id.id)),
+                ]
+                Product = self.env["product.product"].sudo()
+                return bool(
+                    Product.with_context(active_test=False).search_count(
+                        domain, limit=1
+                    )
+                )
+        return None
 
     # ------------------------------------------------------------------
     # actions

@@ -10,7 +10,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import errors
+from ..services import errors, wait_keys
 from ..services.pg import short_transaction
 
 _logger = logging.getLogger(__name__)
@@ -24,12 +24,50 @@ EVENT_STATES = [
     ("ignored", "Ignored"),
     ("failed", "Failed"),
 ]
+ORIGINS = [
+    ("delivery", "Delivery"),
+    ("poll", "Reconciliation"),
+]
 RETENTION_PARAM = "retail_connector_base.event_retention_days"
 RETENTION_BATCH = 5000
 
 
+def _json_or_none(text):
+    try:
+        return json.loads(text) if text else None
+    except (TypeError, ValueError):
+        return None
+
+
 class RetailEvent(models.Model):
-    """One accepted inbound delivery (webhook, partner API call)."""
+    """One accepted inbound delivery (webhook, partner API call).
+
+    An event knows its **subject** (``remote_ref``: the remote object it is
+    about, e.g. an order GID; a refund or a fulfilment is about its order),
+    what it **waits for** when it is held (``wait_ids``: keys such as
+    ``product:sku:APRON-SND``, see :mod:`..services.wait_keys`) and its
+    **parent** (a batch delivery fans out into one child event per unit,
+    each with its own key, state, job and result). Nothing searches raw
+    payload text to find an event:
+
+    - :meth:`_about` finds the events of a backend about a set of subjects
+      (customer redaction, the order delivery a refund waits for ...);
+    - a handler raising an error with ``waits_for`` keys holds the event
+      (:meth:`_hold`): it fails with its sync exception, and
+      :meth:`_release` queues it again when a change provides one of the
+      keys (the base releases ``product:`` keys for every connector when a
+      product gets that SKU or barcode);
+    - :meth:`_spawn` fans a batch out into child events, stored once each.
+
+    Items found by a reconciliation poll that cannot be imported are stored
+    as events too (``origin`` "poll"), so there is one way to hold and
+    release, whichever flow found the item.
+
+    Transactions: the intake stores the row and queues its job in the
+    request's transaction; the job's processing runs in a savepoint, so a
+    permanent failure rolls back the handler's writes but keeps the event's
+    state, error and exception.
+    """
 
     _name = "retail.event"
     _description = "Retail Inbound Event"
@@ -49,6 +87,40 @@ class RetailEvent(models.Model):
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     source = fields.Char(required=True, readonly=True, index=True)
     topic = fields.Char(required=True, readonly=True, index=True)
+    origin = fields.Selection(
+        ORIGINS,
+        default="delivery",
+        required=True,
+        readonly=True,
+        help="Delivery: sent by the remote system. Reconciliation: found by a "
+        "poll and stored because it could not be imported at once.",
+    )
+    remote_ref = fields.Char(
+        string="Subject",
+        readonly=True,
+        index="btree_not_null",
+        help="The remote object this delivery is about (an order's id for the "
+        "order's own deliveries, its refunds and its fulfilments).",
+    )
+    parent_id = fields.Many2one(
+        "retail.event",
+        string="Batch",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="cascade",
+        help="The batch delivery this event was part of.",
+    )
+    child_ids = fields.One2many(
+        "retail.event", "parent_id", string="Units", readonly=True
+    )
+    child_count = fields.Integer(string="Unit count", compute="_compute_child_count")
+    wait_ids = fields.One2many("retail.event.wait", "event_id", readonly=True)
+    waiting_for = fields.Char(
+        compute="_compute_waiting_for",
+        search="_search_waiting_for",
+        help="What this held delivery waits for; once it exists the delivery is "
+        "processed again by itself.",
+    )
     event_key = fields.Char(
         required=True,
         readonly=True,
@@ -144,6 +216,27 @@ class RetailEvent(models.Model):
             else:
                 event.result_ref = False
 
+    def _compute_child_count(self):
+        counts = dict(
+            self._read_group(
+                [("parent_id", "in", self.ids)], ["parent_id"], ["__count"]
+            )
+        )
+        for event in self:
+            event.child_count = counts.get(event, 0)
+
+    @api.depends("wait_ids.key")
+    def _compute_waiting_for(self):
+        for event in self:
+            event.waiting_for = ", ".join(event.wait_ids.mapped("key")) or False
+
+    def _search_waiting_for(self, operator, value):
+        if operator in ("!=", "not in") and not value:
+            return [("wait_ids", "!=", False)]
+        if operator in ("=", "in") and not value:
+            return [("wait_ids", "=", False)]
+        return [("wait_ids.key", operator, value)]
+
     def _compute_exception_count(self):
         counts = dict(
             self.env["retail.sync.exception"]._read_group(
@@ -167,8 +260,15 @@ class RetailEvent(models.Model):
         headers,
         state="received",
         error=None,
+        remote_ref=None,
+        parent=None,
+        origin="delivery",
     ):
         """Store a delivery once; return ``(event, created)``.
+
+        ``remote_ref`` is the subject of the delivery (None: asked of the
+        backend's :meth:`_retail_event_subject` from the payload; False:
+        none), ``parent`` the batch event it belongs to.
 
         A delivery whose key is already stored only increments the duplicate
         counter of the stored row. Concurrent deliveries of the same key are
@@ -182,6 +282,8 @@ class RetailEvent(models.Model):
             ("event_key", "=", event_key),
         ]
         existing = Event.search(key_domain, limit=1)
+        if not existing and remote_ref is None:
+            remote_ref = backend._retail_event_subject(topic, _json_or_none(payload))
         if not existing:
             vals = {
                 "backend_model": backend._name,
@@ -195,6 +297,9 @@ class RetailEvent(models.Model):
                 "headers": headers,
                 "state": state,
                 "error": error,
+                "remote_ref": remote_ref or False,
+                "parent_id": parent.id if parent else False,
+                "origin": origin,
             }
             try:
                 with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
@@ -306,9 +411,17 @@ class RetailEvent(models.Model):
                     seconds=int(retry_after + 1) if retry_after else None,
                 ) from exc
             if kind == "permanent":
+                if exc.waits_for:
+                    self._hold(exc)
+                    return self.env._(
+                        "Held until %(keys)s: %(error)s",
+                        keys=", ".join(exc.waits_for),
+                        error=str(exc),
+                    )
                 self._fail(exc)
                 return self.env._("Failed: %(error)s", error=str(exc))
             raise
+        self.wait_ids.unlink()
         if self.state != "ignored":
             vals = {
                 "state": "done",
@@ -345,6 +458,121 @@ class RetailEvent(models.Model):
             }
         )
 
+    # ------------------------------------------------------------------
+    # subjects, holds and batches
+    # ------------------------------------------------------------------
+    @api.model
+    def _about(self, backend, subjects, domain=None):
+        """The events of ``backend`` about any of ``subjects`` (remote refs)."""
+        subjects = [subject for subject in subjects if subject]
+        if not subjects:
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("backend_model", "=", backend._name),
+                ("backend_id", "in", backend.ids),
+                ("remote_ref", "in", subjects),
+                *(domain or []),
+            ]
+        )
+
+    def _hold(self, exc):
+        """Fail with ``exc`` and wait for its keys: released, it runs again."""
+        self._fail(exc)
+        self._set_waits(exc.waits_for)
+
+    def _set_waits(self, keys):
+        Wait = self.env["retail.event.wait"].sudo()
+        self.sudo().wait_ids.unlink()
+        Wait.create(
+            [
+                {"event_id": event.id, "key": key[: wait_keys.MAX_LENGTH]}
+                for event in self
+                for key in dict.fromkeys(keys)
+            ]
+        )
+
+    @api.model
+    def _release(self, keys, domain=None):
+        """Queue again the held events waiting on any of ``keys``.
+
+        Called by the change that provides what they wait for (a product
+        created, an order imported ...); returns the events queued. Their
+        other keys are dropped too: processed again, an event still missing
+        something is held again on what it still misses.
+        """
+        keys = [key for key in dict.fromkeys(keys) if key]
+        if not keys:
+            return self.browse()
+        waits = self.env["retail.event.wait"].sudo().search([("key", "in", keys)])
+        events = waits.event_id.filtered_domain(
+            [("state", "=", "failed"), *(domain or [])]
+        )
+        if events:
+            _logger.info(
+                "Releasing %s held event(s) waiting for %s", len(events), keys[:5]
+            )
+            events._requeue()
+        return events
+
+    def _waits_state(self):
+        """Whether what this held event waits for exists now.
+
+        True when one of its keys is provided, False when none is, None when
+        the backend cannot tell for some key (it may be provided).
+        """
+        self.ensure_one()
+        backend = self._get_backend()
+        states = [
+            backend._retail_wait_satisfied(key) if backend else None
+            for key in self.sudo().wait_ids.mapped("key")
+        ]
+        if not states or any(states):
+            return True
+        return None if None in states else False
+
+    def _waits_satisfied(self):
+        """False when nothing this held event waits for exists yet."""
+        return self._waits_state() is not False
+
+    def _requeue(self):
+        """Process these events again from the start (no check: internal)."""
+        self.sudo().wait_ids.unlink()
+        self.sudo().write({"state": "received", "error": False, "reason": False})
+        self.sudo()._enqueue()
+
+    def _spawn(self, units):
+        """Fan this batch delivery out into one child event per unit.
+
+        ``units`` are dicts with ``topic``, ``event_key`` (unique per backend
+        forever: a unit sent again in another batch is a duplicate of the
+        first one), ``payload`` (text, or data dumped as JSON) and optionally
+        ``remote_ref``. Returns ``[(child, created), ...]`` in the order of
+        ``units``; the new children are queued, one job each.
+        """
+        self.ensure_one()
+        backend = self._get_backend()
+        results = []
+        for unit in units:
+            payload = unit.get("payload")
+            if not isinstance(payload, str):
+                payload = json.dumps(payload, separators=(",", ":"), default=str)
+            results.append(
+                self._accept(
+                    backend,
+                    topic=unit["topic"],
+                    event_key=unit["event_key"],
+                    payload=payload,
+                    headers=False,
+                    remote_ref=unit.get("remote_ref"),
+                    parent=self,
+                    origin=self.origin,
+                )
+            )
+        created = self.browse([child.id for child, new in results if new])
+        created._enqueue()
+        return results
+
     def _fail(self, exc, category=None):
         """Mark failed and record a sync exception a person can act on."""
         for event in self:
@@ -358,7 +586,7 @@ class RetailEvent(models.Model):
             )
             backend = event._get_backend()
             values = {
-                "flow": "inbound",
+                "flow": "reconciliation" if event.origin == "poll" else "inbound",
                 "category": category
                 or getattr(exc, "category", None)
                 or getattr(exc, "default_category", None)
@@ -370,9 +598,13 @@ class RetailEvent(models.Model):
                 ),
                 "event_id": event.id,
                 "payload_excerpt": (event.payload or "")[:2000],
-                "remote_ref": getattr(exc, "details", {}).get("remote_ref")
-                if isinstance(getattr(exc, "details", None), dict)
-                else None,
+                "remote_ref": (
+                    getattr(exc, "details", {}).get("remote_ref")
+                    if isinstance(getattr(exc, "details", None), dict)
+                    else None
+                )
+                or event.remote_ref
+                or None,
                 "backend_model": event.backend_model,
                 "backend_id": event.backend_id,
                 "company_id": event.company_id.id,
@@ -434,8 +666,7 @@ class RetailEvent(models.Model):
                     names=", ".join(busy.mapped("display_name")),
                 )
             )
-        self.sudo().write({"state": "received", "error": False, "reason": False})
-        self.sudo()._enqueue()
+        self._requeue()
         return True
 
     def action_open_result(self):
@@ -458,6 +689,16 @@ class RetailEvent(models.Model):
             "res_model": "queue.job",
             "res_id": self.job_id.id,
             "view_mode": "form",
+        }
+
+    def action_open_children(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Units of %(batch)s", batch=self.display_name),
+            "res_model": "retail.event",
+            "view_mode": "list,form",
+            "domain": [("parent_id", "=", self.id)],
         }
 
     def action_open_exceptions(self):
@@ -519,4 +760,18 @@ class RetailEvent(models.Model):
             )
         )
         todo._enqueue()
-        return len(todo)
+        return len(todo) + len(self._release_provided())
+
+    @api.model
+    def _release_provided(self, limit=200):
+        """Queue the held events whose wait is provided although nobody
+        released it (the change committed while the event was being held),
+        oldest first."""
+        held = self.sudo().search(
+            [("state", "=", "failed"), ("wait_ids", "!=", False)],
+            order="received_at, id",
+            limit=limit,
+        )
+        ready = held.filtered(lambda event: event._waits_state() is True)
+        ready._requeue()
+        return ready

@@ -209,6 +209,16 @@ class RetailSyncException(models.Model):
             if exc.state != "open":
                 raise UserError(self.env._("Only open exceptions can be retried."))
             if exc.event_id:
+                if not exc.event_id._waits_satisfied():
+                    raise UserError(
+                        self.env._(
+                            "%(name)s still waits for %(keys)s. Create or link what "
+                            "is missing first: the delivery is then processed by "
+                            "itself.",
+                            name=exc.name,
+                            keys=exc.event_id.sudo().waiting_for,
+                        )
+                    )
                 exc.event_id.action_replay()
             elif exc.job_uuid:
                 job = self.env["queue.job"].sudo().search([("uuid", "=", exc.job_uuid)])

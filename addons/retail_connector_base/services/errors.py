@@ -34,17 +34,27 @@ TRANSIENT_PGCODES = frozenset(
 
 
 class RetailError(Exception):
-    """Base error: a message, a hint for a person, a category and details."""
+    """Base error: a message, a hint for a person, a category and details.
+
+    ``waits_for`` names what would make the operation succeed without anyone
+    retrying it, as wait keys (see :mod:`.wait_keys`): a delivery failing
+    with such an error is held on those keys and processed again by itself
+    when a change releases one of them (a product created with the missing
+    SKU, the order a refund is for imported ...).
+    """
 
     default_category = "unexpected"
     kind = UNEXPECTED
 
-    def __init__(self, message, *, hint=None, category=None, details=None):
+    def __init__(
+        self, message, *, hint=None, category=None, details=None, waits_for=()
+    ):
         super().__init__(message)
         self.message = str(message)
         self.hint = hint
         self.category = category or self.default_category
         self.details = dict(details or {})
+        self.waits_for = tuple(dict.fromkeys(key for key in waits_for if key))
 
     def __str__(self):
         return self.message

@@ -8,7 +8,7 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
 from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
     payload_hash,
 )
-from odoo.addons.retail_connector_base.services import errors, locks
+from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
 from odoo.addons.retail_connector_base.services.signatures import hash_api_key
 
@@ -57,15 +57,65 @@ class RetailTestBackend(models.Model):
         payload = event._load_json()
         if event.topic == "partner/upsert":
             return self._import_partner(event, payload)
+        if event.topic == "partner/batch":
+            return self._spawn_partners(event, payload)
         if event.topic == "partner/enrich":
             remote = self._client().json_request("GET", f"/partners/{payload['id']}")
             return self._import_partner(event, dict(payload, **remote))
         event._mark_ignored(f"Topic {event.topic!r} is not handled by this connector.")
         return False
 
+    def _spawn_partners(self, event, payload):
+        """A batch of partners: one child event per partner version."""
+        partners = payload.get("partners")
+        if not isinstance(partners, list) or not all(
+            isinstance(p, dict) and p.get("id") for p in partners
+        ):
+            raise errors.PayloadValidationError(
+                f"Batch {payload['id']}: 'partners' must be a list of objects with "
+                "an id.",
+                hint="The sender's document does not follow the contract.",
+            )
+        event._spawn(
+            {
+                "topic": "partner/upsert",
+                "event_key": f"partner:{p['id']}:{p.get('updated_at') or ''}",
+                "payload": p,
+                "remote_ref": f"partner:{p['id']}",
+            }
+            for p in partners
+        )
+        return False
+
+    def _retail_event_subject(self, topic, payload):
+        if isinstance(payload, dict) and payload.get("id") and topic != "partner/batch":
+            return f"partner:{payload['id']}"
+        return None
+
+    def _retail_wait_satisfied(self, key):
+        if key.startswith("test-partner:"):
+            external_id = key.split(":", 1)[1]
+            return bool(
+                self.env["retail.test.partner.binding"]._retail_get(self, external_id)
+            )
+        return super()._retail_wait_satisfied(key)
+
     def _import_partner(self, event, payload):
         external_id = str(payload["id"])
         locks.advisory_lock(self.env.cr, self._retail_key(), f"partner:{external_id}")
+        parent = None
+        if payload.get("parent_id"):
+            parent_key = wait_keys.make("test-partner", payload["parent_id"])
+            parent = self.env["retail.test.partner.binding"]._retail_get(
+                self, str(payload["parent_id"])
+            )
+            if not parent:
+                raise errors.MappingError(
+                    f"Partner {external_id} belongs to company "
+                    f"{payload['parent_id']}, which is not imported yet.",
+                    hint="Nothing to do: the partner is imported once its company is.",
+                    waits_for=[parent_key],
+                )
         Binding = self.env["retail.test.partner.binding"]._retail_importing()
         binding = Binding._retail_get(self, external_id)
         updated_at = payload.get("updated_at")
@@ -84,12 +134,15 @@ class RetailTestBackend(models.Model):
                 details={"remote_ref": external_id},
             )
         vals = {"name": name.strip(), "email": payload.get("email") or False}
+        if parent:
+            vals["parent_id"] = parent.odoo_id.id
         if binding:
             partner = binding.odoo_id.with_env(Binding.env)
             partner.write(vals)
         else:
             partner = self.env["res.partner"].with_env(Binding.env).create(vals)
         Binding._retail_bind(self, external_id, partner, payload, updated_at)
+        self.env["retail.event"]._release([wait_keys.make("test-partner", external_id)])
         return partner
 
     # -- outbound ----------------------------------------------------------

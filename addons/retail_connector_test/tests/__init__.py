@@ -8,3 +8,5 @@ from . import test_intake_http
 from . import test_health_http
 from . import test_concurrency
 from . import test_throttle_state
+from . import test_event_holds
+from . import test_event_subject_http

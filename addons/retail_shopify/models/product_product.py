@@ -39,10 +39,6 @@ class ProductProduct(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         products = super().create(vals_list)
-        if any(vals.get("default_code") or vals.get("barcode") for vals in vals_list):
-            self.env["shopify.backend"].sudo().search(
-                [("state", "=", "active")]
-            )._retry_held_orders()
         self.env["shopify.product.template"]._shopify_mark_export(
             products.product_tmpl_id
         )
@@ -50,10 +46,6 @@ class ProductProduct(models.Model):
 
     def write(self, vals):
         res = super().write(vals)
-        if "default_code" in vals or "barcode" in vals:
-            self.env["shopify.backend"].sudo().search(
-                [("state", "=", "active")]
-            )._retry_held_orders()
         if EXPORTED_FIELDS.intersection(vals):
             self.env["shopify.product.template"]._shopify_mark_export(
                 self.product_tmpl_id

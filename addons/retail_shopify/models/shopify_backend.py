@@ -18,13 +18,6 @@ from ..services.order_mapper import order_from_graphql, order_from_webhook
 _logger = logging.getLogger(__name__)
 
 DEFAULT_API_VERSION = "2026-10"
-ORDER_TOPICS = {
-    "orders/create",
-    "orders/updated",
-    "orders/paid",
-    "orders/cancelled",
-    "orders/edited",
-}
 
 
 class ShopifyBackend(models.Model):
@@ -228,6 +221,8 @@ class ShopifyBackend(models.Model):
         handler method is stored and ignored with the reason.
         """
         topic = event.topic
+        if topic == webhooks.POLLED_ORDER_TOPIC:
+            return self._shopify_handle_polled_order(event)
         handler_name = webhooks.TOPICS.get(topic)
         if handler_name is None:
             event._mark_ignored(f"Unknown topic {topic!r}: nothing to do.")
@@ -345,28 +340,19 @@ class ShopifyBackend(models.Model):
             "success",
         )
 
-    def _retry_held_orders(self):
-        """Replay the orders held for want of a product (after a link)."""
-        backends = self.filtered(lambda b: b.state == "active")
-        if not backends:
-            return
-        held = backends._shopify_open_exceptions(
-            [
-                ("category", "=", "mapping"),
-                ("event_id.topic", "in", sorted(ORDER_TOPICS)),
-                ("event_id.state", "=", "failed"),
-            ]
-        )
-        for exception in held:
-            exception.event_id.action_replay()
-        for backend in backends:
-            if backend._shopify_polled_order_exceptions():
-                backend.with_delay(
-                    identity_key=f"shopify.retry-polled-orders:{backend.id}",
-                    **backend._retail_job_options(
-                        channel="root.retail.shopify.reconcile"
-                    ),
-                )._shopify_retry_polled_orders()
+    def _retail_event_subject(self, topic, payload):
+        return webhooks.subject(topic, payload)
+
+    def _retail_wait_satisfied(self, key):
+        """Shopify's own wait keys: a linked variant, an imported order."""
+        for kind, model in (
+            ("shopify-variant", "shopify.product.variant"),
+            ("order", "shopify.sale.order"),
+        ):
+            if key.startswith(f"{kind}:"):
+                external_id = key[len(kind) + 1 :]
+                return bool(self.env[model].sudo()._retail_get(self, external_id))
+        return super()._retail_wait_satisfied(key)
 
     # ------------------------------------------------------------------
     # outbound: fulfilments

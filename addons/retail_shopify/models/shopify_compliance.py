@@ -1,5 +1,4 @@
 import json
-import re
 
 from odoo import fields, models
 
@@ -132,23 +131,18 @@ class ShopifyComplianceMixin(models.AbstractModel):
         return partners
 
     def _shopify_redact_payloads(self, order_gids=None):
-        """Remove stored payloads (all of this store's, or some orders')."""
-        events = self.env["retail.event"].search(
-            [("backend_model", "=", self._name), ("backend_id", "=", self.id)]
-        )
-        if order_gids is not None:
-            # order payloads name the order's GID; refunds and fulfilments
-            # only its numeric id, as "order_id"
-            numbers = "|".join(
-                re.escape(gid.rsplit("/", 1)[-1]) for gid in order_gids if gid
+        """Remove stored payloads (all of this store's, or some orders').
+
+        The deliveries of an order, of its refunds and of its fulfilments
+        all have the order as their subject.
+        """
+        Event = self.env["retail.event"]
+        if order_gids is None:
+            events = Event.search(
+                [("backend_model", "=", self._name), ("backend_id", "=", self.id)]
             )
-            order_id = re.compile(rf'"order_id"\s*:\s*"?(?:{numbers})\b')
-            events = events.filtered(
-                lambda e: (
-                    any(gid in (e.payload or "") for gid in order_gids)
-                    or bool(numbers and order_id.search(e.payload or ""))
-                )
-            )
+        else:
+            events = Event._about(self, order_gids)
         events.write({"payload": REDACTED, "headers": False})
         exceptions = self.env["retail.sync.exception"].search(
             [("backend_model", "=", self._name), ("backend_id", "=", self.id)]

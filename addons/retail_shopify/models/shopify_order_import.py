@@ -2,10 +2,10 @@ import json
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base.services import errors
 
+from ..services import webhooks
 from ..services.order_mapper import order_from_graphql, truncated_connections
 
 # OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
@@ -261,104 +261,58 @@ class ShopifyOrderImportMixin(models.AbstractModel):
         return "imported"
 
     def _shopify_record_order_failure(self, exc, node):
-        """One exception per order and cause, whichever flow found it first.
+        """An order the poll could not import: stored and held like a delivery.
 
-        A webhook delivery of the same order may already have raised it: the
-        poll then counts one more occurrence instead of a second exception.
+        One exception per order and cause, whichever flow found it first: a
+        webhook delivery of the same order may already have raised it, and
+        the poll then counts one more occurrence. Otherwise the order node is
+        stored as an event of origin "poll" and fails (or is held on what it
+        waits for) through the same path as a delivery, so that it is
+        retried and released the same way.
         """
         gid = node.get("id")
-        existing = self._shopify_open_exceptions(
-            [("remote_ref", "=", gid), ("category", "=", exc.category)]
-        )[:1]
-        if existing:
-            return existing._merge_occurrence({})
-        return self._retail_raise_exception(
-            flow="reconciliation",
-            category=exc.category,
-            message=f"Order {node.get('name') or gid}: {exc}",
-            hint=exc.hint,
-            remote_ref=gid,
-            res_model=self._name,
-            res_id=self.id,
-            payload_excerpt=json.dumps(node, default=str)[:2000],
-        )
-
-    # ------------------------------------------------------------------
-    # orders held by the poll (no webhook delivery to replay)
-    # ------------------------------------------------------------------
-    def _shopify_open_exceptions(self, domain):
-        """Open sync exceptions of these stores matching ``domain``."""
-        return (
+        existing = (
             self.env["retail.sync.exception"]
             .sudo()
             .search(
                 [
                     ("backend_model", "=", self._name),
-                    ("backend_id", "in", self.ids),
+                    ("backend_id", "=", self.id),
                     ("state", "=", "open"),
-                    *domain,
-                ]
+                    ("remote_ref", "=", gid),
+                    ("category", "=", exc.category),
+                ],
+                limit=1,
             )
         )
-
-    def _shopify_polled_order_exceptions(self):
-        return self._shopify_open_exceptions(
-            [
-                ("flow", "=", "reconciliation"),
-                ("event_id", "=", False),
-                ("remote_ref", "=like", "gid://shopify/Order/%"),
-            ]
+        if existing:
+            return existing._merge_occurrence({})
+        event, created = self.env["retail.event"]._accept(
+            self,
+            topic=webhooks.POLLED_ORDER_TOPIC,
+            event_key=f"poll:{gid}:{node.get('updatedAt') or ''}",
+            payload=json.dumps(node, default=str),
+            headers=False,
+            remote_ref=gid,
+            origin="poll",
         )
+        if created or event.state != "failed":
+            if exc.waits_for:
+                event._hold(exc)
+            else:
+                event._fail(exc)
+        return event.exception_ids[:1]
 
-    def _retail_retry_exception(self, exception):
-        """Retry of an order the poll could not import: read it again."""
-        self.ensure_one()
-        if not (exception.remote_ref or "").startswith("gid://shopify/Order/"):
-            raise UserError(
-                self.env._(
-                    "Nothing can be re-run automatically for %(name)s: fix the "
-                    "cause, then press Import orders.",
-                    name=exception.name,
-                )
-            )
-        try:
-            # like the import jobs: the clerk may only read the store
-            outcome = self.sudo()._shopify_reimport_order(exception.sudo())
-        except errors.TransientError as exc:
-            raise UserError(
-                self.env._(
-                    "Shopify cannot be reached now (%(error)s): try later.", error=exc
-                )
-            ) from exc
-        if outcome == "failed":
-            raise UserError(
-                self.env._(
-                    "The order still cannot be imported: %(message)s",
-                    message=exception.message,
-                )
-            )
-        return outcome
-
-    def _shopify_reimport_order(self, exception):
-        """Read the order of ``exception`` again and import it."""
+    def _shopify_handle_polled_order(self, event):
+        """An order held by the poll, processed again: read it and import it."""
+        node = event._load_json()
         client = self._shopify_client()
-        node = client.execute("OrderById", {"id": exception.remote_ref})["order"]
-        if not node:
-            exception._resolve(self.env._("The order no longer exists in Shopify."))
-            return "skipped"
-        outcome = self._shopify_import_order_node(client, node)
-        if outcome != "failed":
-            exception._resolve(self.env._("Imported on retry."))
-        return outcome
-
-    def _shopify_retry_polled_orders(self):
-        """Import again the orders the poll held (job, after a product link)."""
-        self.ensure_one()
-        exceptions = self._shopify_polled_order_exceptions()
-        outcomes = [self._shopify_reimport_order(exc) for exc in exceptions]
-        return (
-            f"{len(outcomes) - outcomes.count('failed')} of {len(outcomes)} held "
-            "orders imported"
+        fresh = client.execute("OrderById", {"id": node.get("id")})["order"]
+        if not fresh:
+            event._mark_ignored("The order no longer exists in Shopify.")
+            return False
+        return self.env["shopify.sale.order"]._import_order(
+            self, order_from_graphql(fresh), fresh, event=event
         )
 
     def _shopify_on_order_import_failed(

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from odoo.addons.retail_connector_base.services import wait_keys
+
 from ..services.graphql_client import admin_url
 
 
@@ -42,7 +44,10 @@ class ShopifyProductVariant(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         bindings = super().create(vals_list)
-        bindings.backend_id._retry_held_orders()
+        # orders held for want of these variants are imported now
+        self.env["retail.event"]._release(
+            [wait_keys.make("shopify-variant", b.external_id) for b in bindings]
+        )
         # a variant just linked shows Odoo's stock from now on
         self.env["shopify.inventory.level"]._mark_dirty(bindings.odoo_id)
         return bindings

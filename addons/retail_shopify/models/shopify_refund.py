@@ -11,15 +11,16 @@ from odoo.tools import float_compare, mute_logger
 from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
     payload_hash,
 )
-from odoo.addons.retail_connector_base.services import errors, locks
+from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 
 from ..services import refunds, webhooks
 from ..services.graphql_client import admin_url
 
 _logger = logging.getLogger(__name__)
 
-ORDER_TOPICS = tuple(
-    sorted(topic for topic, handler in webhooks.TOPICS.items() if handler == "order")
+ORDER_TOPICS = (
+    *sorted(topic for topic, handler in webhooks.TOPICS.items() if handler == "order"),
+    webhooks.POLLED_ORDER_TOPIC,
 )
 
 
@@ -778,17 +779,9 @@ class ShopifyRefund(models.Model):
     @api.model
     def _raise_missing_order(self, backend, refund, label):
         """The refund's order has no binding: wait for it or ask a person."""
-        Event = self.env["retail.event"].sudo()
-        order_event = Event.search(
-            [
-                ("backend_model", "=", backend._name),
-                ("backend_id", "=", backend.id),
-                ("topic", "in", ORDER_TOPICS),
-                ("payload", "ilike", f'{refund.order_gid}"'),
-            ],
-            order="received_at desc, id desc",
-            limit=1,
-        )
+        order_event = self.env["retail.event"]._about(
+            backend, [refund.order_gid], [("topic", "in", ORDER_TOPICS)]
+        )[:1]
         outcome = refunds.missing_order_outcome(
             refund.created_at, fields.Datetime.now(), order_event.state or None
         )
@@ -843,7 +836,12 @@ class ShopifyRefund(models.Model):
             )
         if order_event:
             details.update(res_model="retail.event", res_id=order_event.id)
-        raise errors.MappingError(message, hint=hint, details=details)
+        raise errors.MappingError(
+            message,
+            hint=hint,
+            details=details,
+            waits_for=[wait_keys.make("order", refund.order_gid)],
+        )
 
     # ------------------------------------------------------------------
     # actions

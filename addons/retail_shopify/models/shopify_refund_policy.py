@@ -1,5 +1,3 @@
-import re
-
 from odoo import fields, models
 
 from ..services import refunds
@@ -54,29 +52,6 @@ class ShopifyRefundPolicyMixin(models.AbstractModel):
         return self.env["shopify.refund"]._import_refund(
             self, refund, payload, event=event
         )
-
-    def _shopify_replay_waiting_refunds(self, order):
-        """Refunds that failed for want of this order: apply them now."""
-        self.ensure_one()
-        number = str(order.legacy_id or order.gid.rsplit("/", 1)[-1])
-        names_order = re.compile(rf'"order_id"\s*:\s*"?{re.escape(number)}\b')
-        events = (
-            self.env["retail.event"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self._name),
-                    ("backend_id", "=", self.id),
-                    ("topic", "=", "refunds/create"),
-                    ("state", "=", "failed"),
-                    ("payload", "ilike", number),
-                ]
-            )
-            .filtered(lambda e: names_order.search(e.payload or ""))
-        )
-        if events:
-            events.action_replay()
-        return events
 
     def action_open_refunds(self):
         self.ensure_one()

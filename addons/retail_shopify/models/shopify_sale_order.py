@@ -5,7 +5,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_round, mute_logger
 
-from odoo.addons.retail_connector_base.services import errors, locks
+from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 
 from ..services.graphql_client import admin_url
 
@@ -108,7 +108,8 @@ class ShopifySaleOrder(models.Model):
         )
         if backend.auto_confirm and order.financial_status in ("paid",):
             sale.action_confirm()
-        backend._shopify_replay_waiting_refunds(order)
+        # refunds that arrived before their order are applied now
+        self.env["retail.event"]._release([wait_keys.make("order", order.gid)])
         return sale
 
     def _apply_update(self, order, payload, ignore):
@@ -232,6 +233,14 @@ class ShopifySaleOrder(models.Model):
                 "barcode, or link the Shopify variant to it; the order is "
                 "imported automatically once every product is linked.",
                 details={"remote_ref": order.gid},
+                waits_for=[
+                    key
+                    for line in missing
+                    for key in (
+                        *wait_keys.product_keys(sku=line.sku),
+                        wait_keys.make("shopify-variant", line.variant_gid),
+                    )
+                ],
             )
         for line in order.lines:
             values["order_line"].append(

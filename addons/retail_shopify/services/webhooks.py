@@ -46,6 +46,10 @@ TOPICS = {
     "shop/redact": "shop_redact",
 }
 
+#: topic of an order found by the reconciliation poll and stored because it
+#: could not be imported at once (a GraphQL order node, not a webhook body)
+POLLED_ORDER_TOPIC = "orders/poll"
+
 #: mandatory privacy topics: set in the app's configuration, not by the API
 COMPLIANCE_TOPICS = frozenset(
     {"customers/data_request", "customers/redact", "shop/redact"}
@@ -159,3 +163,45 @@ def topic_to_graphql_enum(topic):
     if not isinstance(topic, str) or not _TOPIC_RE.match(topic.strip().lower()):
         raise ValueError(f"{topic!r} is not a Shopify webhook topic")
     return topic.strip().upper().replace("/", "_")
+
+
+def _gid(kind, number):
+    if isinstance(number, bool) or not isinstance(number, (int, str)):
+        return None
+    text = str(number).strip()
+    return f"gid://shopify/{kind}/{text}" if text.isdigit() else None
+
+
+def _own_gid(payload, kind):
+    gid = payload.get("admin_graphql_api_id")
+    if isinstance(gid, str) and gid.startswith(f"gid://shopify/{kind}/"):
+        return gid
+    return _gid(kind, payload.get("id"))
+
+
+def subject(topic, payload):
+    """The Shopify object a delivery is about (its event's subject), or None.
+
+    An order's deliveries, its refunds and its fulfilments are about the
+    order (its GID): what concerns one order is found by one subject.
+    """
+    if not isinstance(payload, dict) or not topic:
+        return None
+    if topic == "orders/edited":
+        edit = payload.get("order_edit")
+        return _gid("Order", edit.get("order_id")) if isinstance(edit, dict) else None
+    if topic.startswith("orders/"):
+        return _own_gid(payload, "Order")
+    if topic.startswith(("refunds/", "fulfillments/")):
+        return _gid("Order", payload.get("order_id"))
+    if topic.startswith("products/"):
+        return _own_gid(payload, "Product")
+    if topic == "inventory_levels/update":
+        return _gid("InventoryItem", payload.get("inventory_item_id"))
+    if topic == "bulk_operations/finish":
+        return _own_gid(payload, "BulkOperation")
+    if topic.startswith("customers/"):
+        customer = payload.get("customer")
+        if isinstance(customer, dict):
+            return _gid("Customer", customer.get("id"))
+    return None

@@ -147,7 +147,10 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
             self.env["product.product"].create(
                 {"name": "Mystery box", "default_code": "UNKNOWN-SKU", "type": "consu"}
             )
-            trap.assert_jobs_count(1, only=self.backend._shopify_retry_polled_orders)
+            held = self.Event.search(
+                [("origin", "=", "poll"), ("remote_ref", "=", exception.remote_ref)]
+            )
+            trap.assert_jobs_count(1, only=held._process)
             trap.perform_enqueued_jobs()
         self.assertEqual(exception.state, "resolved")
         binding = self.Binding._retail_get(self.backend, order["admin_graphql_api_id"])
