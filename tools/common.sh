@@ -29,12 +29,30 @@ resolve_addons_dir() {
     ADDONS_DIR="$(cd "$ADDONS_DIR" && pwd -P)"
 }
 
-# (a) Odoo 19 must be importable by the interpreter.
+# (a) Odoo 19 must be importable by the interpreter. When $PYTHON does not
+# import it, the project's virtual environment ($RETAIL_VENV, default .venv)
+# is used, created first with Odoo 19 installed into it by
+# tools/install_odoo.py (from ODOO_SOURCE, a local Odoo 19 source tree, or
+# from Odoo's public repository); PYTHON then names the environment's python.
+_imports_odoo19() {
+    "$1" -c 'import sys, odoo.release
+sys.exit(0 if odoo.release.version_info[0] == 19 else 1)' >/dev/null 2>&1
+}
+
 require_odoo() {
-    if ! "$PYTHON" -c 'import sys, odoo.release
-sys.exit(0 if odoo.release.version_info[0] == 19 else 1)' >/dev/null 2>&1; then
-        die "Odoo 19 is not importable by $PYTHON: install Odoo 19 Community first (see README)."
+    _imports_odoo19 "$PYTHON" && return 0
+    local venv="${RETAIL_VENV:-$ROOT/.venv}"
+    if ! _imports_odoo19 "$venv/bin/python"; then
+        info "$PYTHON does not import Odoo 19: installing it into $venv"
+        if [ ! -x "$venv/bin/python" ]; then
+            "$PYTHON" -m venv "$venv" ||
+                die "Could not create the virtual environment $venv with $PYTHON (install python3-venv)."
+        fi
+        "$venv/bin/python" "$TOOLS/install_odoo.py" ||
+            die "Installing Odoo 19 into $venv failed (see above); set ODOO_SOURCE to a local Odoo 19 source tree to install from it."
     fi
+    PYTHON="$venv/bin/python"
+    export PATH="$venv/bin:$PATH"
 }
 
 _pg_ready() { pg_isready -q -t 3 >/dev/null 2>&1; }
