@@ -79,7 +79,8 @@ Example of usage in a test::
                 response = self.post_delivery("partner/upsert", {"id": "P-1"})
                 self.assertEqual(response.status_code, 200, response.text)
                 trap.assert_jobs_count(1, only=self.events()._process)
-            # a wrong signature, an extra header, a raw body
+            # a wrong signature (``headers``, ``body`` and ``path`` also
+            # replace what the helper would send)
             response = self.post_delivery("partner/upsert", {"id": 1}, signature="x")
             self.assertEqual(response.status_code, 401)
 
@@ -91,9 +92,8 @@ Example of usage in a test::
                 # removed after the test, with its events and exceptions
                 self.backend = backend = self.create_backend(env)
                 self.event_ids = [
-                    self.store_event(
-                        "partner/upsert", {"id": "P-1"}, key=key, backend=backend
-                    )[0].id
+                    self.deliver("partner/upsert", {"id": "P-1"}, key=key,
+                                 backend=backend).id
                     for key in ("k1", "k2")
                 ]
 
@@ -107,8 +107,10 @@ Example of usage in a test::
 
         def test_second_worker_waits_for_the_lock(self):
             outcome = self.race_while_the_first_holds_the_lock(*self.event_ids)
+            self.assertFalse(outcome.errors, outcome.errors)
             self.assertTrue(outcome["first"].startswith("done"), outcome)
             self.assertEqual(outcome["second"], "retry")
+            self.assertTrue(outcome["retry"].startswith("ignored"), outcome)
 
 A race's callables take the environment of their own transaction and return
 what the test wants to compare; what they raise is kept in
