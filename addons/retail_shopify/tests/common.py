@@ -8,6 +8,7 @@ from odoo.addons.retail_connector_base.tests.common import (
     ConnectorCommittedCase,
     ConnectorHttpCase,
     ConnectorTestMixin,
+    ConnectorTransactionCase,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -158,6 +159,10 @@ class ShopifyTestMixin(ConnectorTestMixin):
         return super().deliver(
             topic, payload, key=key or event_id, backend=backend, process=process
         )
+
+
+class ShopifyTestCase(ShopifyTestMixin, ConnectorTransactionCase):
+    """Model and job tests on the class fixture (no ``setup_shopify()`` call)."""
 
 
 class ShopifyHttpCase(ShopifyTestMixin, ConnectorHttpCase):
