@@ -18,6 +18,7 @@ SECTIONS = [
     ("DESCRIPTION.md", None),
     ("CONFIGURE.md", "Configuration"),
     ("USAGE.md", "Usage"),
+    ("DEVELOP.md", "Development"),
     ("ROADMAP.md", "Known issues / Roadmap"),
 ]
 

@@ -10,3 +10,4 @@ from . import test_concurrency
 from . import test_throttle_state
 from . import test_event_holds
 from . import test_event_subject_http
+from . import test_testkit

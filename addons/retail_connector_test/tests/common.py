@@ -1,42 +1,51 @@
-import json
+"""The test connector on the base's test helpers.
 
-from odoo.tests import TransactionCase, new_test_user
+``RetailTestCase`` (model and job tests), ``RetailHttpCase`` (HTTP tests)
+and ``RetailCommittedCase`` (committed transactions, concurrency) share
+:class:`RetailTestMixin`: a ``retail.test.backend`` signed with ``SECRET``
+(hex HMAC in ``X-Test-Signature``), posted to ``/retail/test/webhook/<id>``.
+"""
 
-from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
-from odoo.addons.retail_connector_base.tests.common import RemoteAdapterTestMixin
+from odoo.addons.retail_connector_base.tests.common import (
+    ConnectorCommittedCase,
+    ConnectorHttpCase,
+    ConnectorTestMixin,
+    ConnectorTransactionCase,
+)
 
 SECRET = "s3cret-webhook-key"
 TOKEN = "remote-access-token-123"
 
 
-class RetailTestMixin(RemoteAdapterTestMixin):
-    """Fixtures shared by the model, job and HTTP tests."""
+class RetailTestMixin(ConnectorTestMixin):
+    """The test connector's backend, headers and payloads."""
+
+    login_prefix = "retail"
+    binding_model = "retail.test.partner.binding"
+    intake_route = "/retail/test/webhook/{backend.id}"
+    topic_header = "X-Test-Topic"
+    event_key_header = "X-Test-Event-Id"
+    signature_header = "X-Test-Signature"
+    signing_secret = SECRET
+    signature_encoding = "hex"
 
     @classmethod
-    def setup_retail(cls):
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.backend = cls.env["retail.test.backend"].create(
+    def _setup_backend(cls, env, **values):
+        return env["retail.test.backend"].create(
             {
                 "name": "Test feed",
                 "state": "active",
                 "api_url": "https://remote.example.test/api",
                 "webhook_secret": SECRET,
                 "access_token": TOKEN,
+                **values,
             }
         )
-        cls.Event = cls.env["retail.event"]
-        cls.Exception = cls.env["retail.sync.exception"]
-        cls.Binding = cls.env["retail.test.partner.binding"]
-        cls.user = new_test_user(
-            cls.env,
-            login="retail_user",
-            groups="base.group_user,retail_connector_base.group_retail_user",
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="retail_manager",
-            groups="base.group_user,retail_connector_base.group_retail_manager",
-        )
+
+    @classmethod
+    def setup_retail(cls):
+        """:meth:`setup_connector` under the name older tests call."""
+        cls.setup_connector()
 
     @staticmethod
     def partner_payload(external_id="C-1", name="Acme Store", **extra):
@@ -45,25 +54,17 @@ class RetailTestMixin(RemoteAdapterTestMixin):
         return payload
 
     def accept(self, payload, topic="partner/upsert", key="evt-1", backend=None):
-        event, created = self.Event._accept(
-            backend or self.backend,
-            topic=topic,
-            event_key=key,
-            payload=json.dumps(payload),
-            headers={"X-Test-Topic": topic},
-        )
-        return event, created
-
-    @staticmethod
-    def sign(body):
-        return hmac_sha256_digest(SECRET, body, encoding="hex")
+        """:meth:`store_event` with this connector's argument order."""
+        return self.store_event(topic, payload, key=key, backend=backend)
 
 
-class RetailTestCase(RetailTestMixin, TransactionCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        # limiter and circuit state use cursors of their own: keep them inside
-        # the test transaction so every test starts from a clean state
-        cls.registry_enter_test_mode_cls()
-        cls.setup_retail()
+class RetailTestCase(RetailTestMixin, ConnectorTransactionCase):
+    """Model and job tests of the test connector."""
+
+
+class RetailHttpCase(RetailTestMixin, ConnectorHttpCase):
+    """HTTP tests of the test connector."""
+
+
+class RetailCommittedCase(RetailTestMixin, ConnectorCommittedCase):
+    """Committed transactions on test connector backends."""

@@ -1,15 +1,10 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
-from .common import RetailTestMixin
+from .common import RetailHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestHealthHttp(RetailTestMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_retail()
-
+class TestHealthHttp(RetailHttpCase):
     def get_health(self):
         response = self.url_open("/retail/health")
         return response.status_code, response.json()

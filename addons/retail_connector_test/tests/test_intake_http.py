@@ -1,53 +1,18 @@
-import json
 from unittest.mock import patch
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services.signatures import generate_api_key
 
-from .common import RetailTestMixin
+from .common import RetailHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestIntakeHttp(RetailTestMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_retail()
-
-    def post(
-        self,
-        payload,
-        *,
-        key="evt-1",
-        topic="partner/upsert",
-        signature=None,
-        body=None,
-        path=None,
-        headers=None,
-    ):
-        body = body if body is not None else json.dumps(payload).encode()
-        all_headers = {
-            "Content-Type": "application/json",
-            "X-Test-Topic": topic,
-            "X-Test-Event-Id": key,
-            "X-Test-Signature": signature if signature is not None else self.sign(body),
-        }
-        all_headers.update(headers or {})
-        path = path or f"/retail/test/webhook/{self.backend.id}"
-        response = self.url_open(path, data=body, headers=all_headers)
-        self.env.invalidate_all()
-        return response
-
-    def events(self):
-        return self.Event.search(
-            [
-                ("backend_id", "=", self.backend.id),
-                ("backend_model", "=", self.backend._name),
-            ]
-        )
+class TestIntakeHttp(RetailHttpCase):
+    def post(self, payload, *, key="evt-1", topic="partner/upsert", **kwargs):
+        return self.post_delivery(topic, payload, key=key, **kwargs)
 
     def test_good_signature_stores_and_enqueues(self):
         with trap_jobs() as trap:

@@ -1,16 +1,15 @@
 import json
-import threading
 from pathlib import Path
 from unittest.mock import patch
 
 import requests
 
-from odoo import SUPERUSER_ID, api
-from odoo.tests import new_test_user
-
-from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
-from odoo.addons.retail_connector_base.tests.common import RemoteAdapterTestMixin
+from odoo.addons.retail_connector_base.tests.common import (
+    ConnectorCommittedCase,
+    ConnectorHttpCase,
+    ConnectorTestMixin,
+    ConnectorTransactionCase,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHOP = "retail-test.myshopify.com"
@@ -18,34 +17,43 @@ TOKEN = "shpat_test_token_0123456789"
 SECRET = "shopify-client-secret-abcdef"
 
 
-class ShopifyTestMixin(RemoteAdapterTestMixin):
+class ShopifyTestMixin(ConnectorTestMixin):
     """A Shopify backend wired to the simulator (no network)."""
 
+    login_prefix = "shopify"
+    binding_model = "shopify.sale.order"
+    intake_route = "/retail/shopify/webhook/{backend.id}"
+    topic_header = "X-Shopify-Topic"
+    event_key_header = "X-Shopify-Event-Id"
+    signature_header = "X-Shopify-Hmac-Sha256"
+    signing_secret = SECRET
+    signature_encoding = "base64"
+
     @classmethod
-    def setup_shopify(cls):
-        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        cls.backend = cls.env["shopify.backend"].create(
+    def _setup_backend(cls, env, **values):
+        return env["shopify.backend"].create(
             {
                 "name": "Test store",
                 "shop_domain": SHOP,
                 "access_token": TOKEN,
                 "client_secret": SECRET,
                 "state": "active",
+                **values,
             }
         )
-        cls.Event = cls.env["retail.event"]
-        cls.Exception = cls.env["retail.sync.exception"]
-        cls.Binding = cls.env["shopify.sale.order"]
-        cls.user = new_test_user(
-            cls.env,
-            login="shopify_user",
-            groups="base.group_user,retail_connector_base.group_retail_user",
-        )
-        cls.manager = new_test_user(
-            cls.env,
-            login="shopify_manager",
-            groups="base.group_user,retail_connector_base.group_retail_manager",
-        )
+
+    @classmethod
+    def setup_shopify(cls):
+        """:meth:`setup_connector` under the name the Shopify tests call."""
+        cls.setup_connector()
+
+    def _delivery_headers(self, topic, key):
+        return {
+            "X-Shopify-Shop-Domain": SHOP,
+            "X-Shopify-Webhook-Id": f"wh-{key}",
+            "X-Shopify-API-Version": "2026-10",
+            "X-Shopify-Triggered-At": "2026-11-03T15:22:11.123456789Z",
+        }
 
     def setup_simulator(self):
         """Serve the backend's API calls from a new simulated shop."""
@@ -144,86 +152,22 @@ class ShopifyTestMixin(RemoteAdapterTestMixin):
             }
         )
 
-    def deliver(self, topic, payload, *, event_id="evt-1", backend=None):
-        """Store a webhook delivery as the controller would; return the event."""
-        backend = backend or self.backend
-        event, _created = self.Event._accept(
-            backend,
-            topic=topic,
-            event_key=event_id,
-            payload=json.dumps(payload),
-            headers={"X-Shopify-Topic": topic},
+    def deliver(
+        self, topic, payload, *, event_id=None, key=None, backend=None, process=False
+    ):
+        """The base's ``deliver``; ``event_id`` is Shopify's name of ``key``."""
+        return super().deliver(
+            topic, payload, key=key or event_id, backend=backend, process=process
         )
-        return event
-
-    @staticmethod
-    def sign(body):
-        return hmac_sha256_digest(SECRET, body)
 
 
-class ConcurrentDeliveryMixin:
-    """Two workers processing deliveries of the same remote object.
+class ShopifyTestCase(ShopifyTestMixin, ConnectorTransactionCase):
+    """Model and job tests on the class fixture (no ``setup_shopify()`` call)."""
 
-    Each delivery runs in a real transaction of its own (``self.registry``
-    cursors), as two job runner workers would; the test case provides
-    ``self.registry``.
-    """
 
-    def process(self, event_id, before_commit=None, after_snapshot=None):
-        """Process one event in its own transaction; ``"retry"`` when the job
-        would be postponed, else ``"<state>: <result>"``."""
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            event = env["retail.event"].browse(event_id)
-            if after_snapshot:
-                cr.execute("SELECT 1")  # the transaction's snapshot starts here
-                after_snapshot()
-            try:
-                result = event._process()
-            except RetryableJobError:
-                cr.rollback()
-                return "retry"
-            if before_commit:
-                before_commit()
-            return f"{event.state}: {result}"
+class ShopifyHttpCase(ShopifyTestMixin, ConnectorHttpCase):
+    """HTTP tests of the Shopify webhook route, on the class fixture."""
 
-    def race_while_the_first_holds_the_lock(self, first_id, second_id):
-        """The second delivery arrives while the first one, done but not yet
-        committed, holds the lock; then the job runner retries the second."""
-        processed, release = threading.Event(), threading.Event()
-        outcome = {}
 
-        def first():
-            outcome["first"] = self.process(
-                first_id, before_commit=lambda: (processed.set(), release.wait(10))
-            )
-
-        worker = threading.Thread(target=first)
-        worker.start()
-        self.assertTrue(processed.wait(30))
-        outcome["second"] = self.process(second_id)
-        release.set()
-        worker.join(30)
-        outcome["retry"] = self.process(second_id)
-        return outcome
-
-    def race_with_a_snapshot_before_the_commit(self, first_id, second_id):
-        """The second delivery's transaction starts before the first one
-        commits, and runs after it: the lock is free, the data invisible."""
-        snapshot_taken, first_done = threading.Event(), threading.Event()
-        outcome = {}
-
-        def second():
-            outcome["second"] = self.process(
-                second_id,
-                after_snapshot=lambda: (snapshot_taken.set(), first_done.wait(30)),
-            )
-
-        worker = threading.Thread(target=second)
-        worker.start()
-        self.assertTrue(snapshot_taken.wait(30))
-        outcome["first"] = self.process(first_id)
-        first_done.set()
-        worker.join(60)
-        outcome["retry"] = self.process(second_id)
-        return outcome
+class ShopifyCommittedCase(ShopifyTestMixin, ConnectorCommittedCase):
+    """Committed transactions on Shopify backends (workers racing)."""

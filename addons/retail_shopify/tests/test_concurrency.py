@@ -1,19 +1,14 @@
 import json
 from pathlib import Path
 
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase
-from odoo.tests.common import get_db_name
-
-from .common import ConcurrentDeliveryMixin
+from .common import ShopifyCommittedCase
 
 PAYLOAD = json.loads(
     (Path(__file__).parent / "fixtures" / "order_guest_no_customer.json").read_text()
 )
 
 
-class TestConcurrentOrderDelivery(ConcurrentDeliveryMixin, BaseCase):
+class TestConcurrentOrderDelivery(ShopifyCommittedCase):
     """Two workers process deliveries of the same order at the same time.
 
     Real, separately committed transactions; what they create is removed.
@@ -21,51 +16,34 @@ class TestConcurrentOrderDelivery(ConcurrentDeliveryMixin, BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].create(
+        with self.committed_env() as env:
+            self.create_committed(
+                env,
+                "product.product",
                 {
-                    "name": "Concurrency store",
-                    "shop_domain": "concurrency-test.myshopify.com",
-                    "state": "active",
-                    "auto_confirm": False,
-                }
+                    "name": "Class",
+                    "default_code": "DIG-SOURDOUGH-01",
+                    "type": "service",
+                },
             )
-            product = env["product.product"].create(
-                {"name": "Class", "default_code": "DIG-SOURDOUGH-01", "type": "service"}
+            backend = self.create_backend(
+                env,
+                name="Concurrency store",
+                shop_domain="concurrency-test.myshopify.com",
+                auto_confirm=False,
             )
-            events = env["retail.event"]
-            for key, topic in (("c1", "orders/create"), ("c2", "orders/paid")):
-                event, _created = events._accept(
-                    backend,
-                    topic=topic,
-                    event_key=key,
-                    payload=json.dumps(PAYLOAD),
-                    headers={},
-                )
-                events |= event
-            self.backend_id, self.product_id = backend.id, product.id
-            self.event_ids = events.ids
-        self.addCleanup(self._cleanup)
+            self.event_ids = [
+                self.deliver(topic, PAYLOAD, key=key, backend=backend).id
+                for key, topic in (("c1", "orders/create"), ("c2", "orders/paid"))
+            ]
+        self.add_committed_cleanup(self._cleanup, backend)
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].browse(self.backend_id)
-            orders = backend.order_binding_ids.odoo_id
-            partners = orders.partner_id
-            orders.unlink()
-            env["retail.event"].browse(self.event_ids).unlink()
-            env["retail.sync.exception"].search(
-                [
-                    ("backend_model", "=", "shopify.backend"),
-                    ("backend_id", "=", self.backend_id),
-                ]
-            ).unlink()
-            backend.unlink()
-            env["product.product"].browse(self.product_id).unlink()
-            partners.unlink()
+    @staticmethod
+    def _cleanup(env, backend):
+        orders = backend.with_env(env).order_binding_ids.odoo_id
+        partners = orders.partner_id
+        orders.unlink()
+        partners.unlink()
 
     def assert_one_sale_order(self):
         with self.registry.cursor() as cr:

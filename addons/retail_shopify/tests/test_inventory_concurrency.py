@@ -1,10 +1,7 @@
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase
-from odoo.tests.common import get_db_name
+from .common import ShopifyCommittedCase
 
 
-class TestConcurrentStockChanges(BaseCase):
+class TestConcurrentStockChanges(ShopifyCommittedCase):
     """Stock moves mark levels while the export job writes them.
 
     Real, separately committed transactions (REPEATABLE READ, as Odoo runs
@@ -13,18 +10,16 @@ class TestConcurrentStockChanges(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].create(
-                {
-                    "name": "Stock concurrency store",
-                    "shop_domain": "stock-concurrency.myshopify.com",
-                    "state": "active",
-                }
+        with self.committed_env() as env:
+            product = self.create_committed(
+                env,
+                "product.product",
+                {"name": "Mug", "type": "consu", "is_storable": True},
             )
-            product = env["product.product"].create(
-                {"name": "Mug", "type": "consu", "is_storable": True}
+            backend = self.create_backend(
+                env,
+                name="Stock concurrency store",
+                shop_domain="stock-concurrency.myshopify.com",
             )
             location = env["shopify.location"].create(
                 {
@@ -48,26 +43,17 @@ class TestConcurrentStockChanges(BaseCase):
                     "location_id": location.id,
                 }
             )
-            self.backend_id, self.product_id, self.level_id = (
-                backend.id,
-                product.id,
-                level.id,
-            )
-        self.addCleanup(self._cleanup)
+            self.level_id = level.id
+        self.add_committed_cleanup(self._cleanup, backend)
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            env["shopify.inventory.level.mark"].search(
-                [("backend_id", "=", self.backend_id)]
-            ).unlink()
-            env["shopify.backend"].browse(self.backend_id).unlink()
-            env["product.product"].browse(self.product_id).unlink()
+    @staticmethod
+    def _cleanup(env, backend):
+        env["shopify.inventory.level.mark"].search(
+            [("backend_id", "=", backend.id)]
+        ).unlink()
 
     def level(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})["shopify.inventory.level"].browse(
-            self.level_id
-        )
+        return self.superuser_env(cr)["shopify.inventory.level"].browse(self.level_id)
 
     def test_a_change_during_the_export_is_kept_for_the_next_one(self):
         with self.registry.cursor() as mover, self.registry.cursor() as exporter:

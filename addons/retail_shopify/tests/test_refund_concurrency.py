@@ -1,12 +1,7 @@
 import json
 from pathlib import Path
 
-from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase
-from odoo.tests.common import get_db_name
-
-from .common import ConcurrentDeliveryMixin
+from .common import ShopifyCommittedCase
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ORDER = json.loads((FIXTURES / "order_guest_no_customer.json").read_text())
@@ -48,7 +43,7 @@ REFUND = {
 }
 
 
-class TestConcurrentRefundDelivery(ConcurrentDeliveryMixin, BaseCase):
+class TestConcurrentRefundDelivery(ShopifyCommittedCase):
     """Two workers process deliveries of the same refund at the same time.
 
     Real, separately committed transactions; what they create is removed.
@@ -56,20 +51,22 @@ class TestConcurrentRefundDelivery(ConcurrentDeliveryMixin, BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].create(
+        with self.committed_env() as env:
+            self.create_committed(
+                env,
+                "product.product",
                 {
-                    "name": "Refund concurrency store",
-                    "shop_domain": "refund-concurrency-test.myshopify.com",
-                    "state": "active",
-                    # drafts only: what the test creates can be removed
-                    "refund_auto_post": False,
-                }
+                    "name": "Class",
+                    "default_code": "DIG-SOURDOUGH-01",
+                    "type": "service",
+                },
             )
-            product = env["product.product"].create(
-                {"name": "Class", "default_code": "DIG-SOURDOUGH-01", "type": "service"}
+            backend = self.create_backend(
+                env,
+                name="Refund concurrency store",
+                shop_domain="refund-concurrency-test.myshopify.com",
+                # drafts only: what the test creates can be removed
+                refund_auto_post=False,
             )
             events = env["retail.event"]
             for key, topic, payload in (
@@ -77,41 +74,23 @@ class TestConcurrentRefundDelivery(ConcurrentDeliveryMixin, BaseCase):
                 ("r1", "refunds/create", REFUND),
                 ("r2", "refunds/create", REFUND),
             ):
-                event, _created = events._accept(
-                    backend,
-                    topic=topic,
-                    event_key=key,
-                    payload=json.dumps(payload),
-                    headers={},
-                )
-                events |= event
+                events |= self.deliver(topic, payload, key=key, backend=backend)
             events[0]._process()
             self.assertEqual(events[0].state, "done", events[0].error)
-            self.backend_id, self.product_id = backend.id, product.id
             self.event_ids = events.ids
-        self.addCleanup(self._cleanup)
+        self.add_committed_cleanup(self._cleanup, backend)
 
-    def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            backend = env["shopify.backend"].browse(self.backend_id)
-            orders = backend.order_binding_ids.odoo_id
-            partners = orders.partner_id
-            moves = orders.invoice_ids
-            env["shopify.refund"].search([("backend_id", "=", backend.id)]).unlink()
-            moves.unlink()
-            orders._action_cancel()
-            orders.unlink()
-            env["retail.event"].browse(self.event_ids).unlink()
-            env["retail.sync.exception"].search(
-                [
-                    ("backend_model", "=", "shopify.backend"),
-                    ("backend_id", "=", self.backend_id),
-                ]
-            ).unlink()
-            backend.unlink()
-            env["product.product"].browse(self.product_id).unlink()
-            partners.unlink()
+    @staticmethod
+    def _cleanup(env, backend):
+        backend = backend.with_env(env)
+        orders = backend.order_binding_ids.odoo_id
+        partners = orders.partner_id
+        moves = orders.invoice_ids
+        env["shopify.refund"].search([("backend_id", "=", backend.id)]).unlink()
+        moves.unlink()
+        orders._action_cancel()
+        orders.unlink()
+        partners.unlink()
 
     def credit_note_count(self):
         with self.registry.cursor() as cr:

@@ -1,54 +1,15 @@
-import json
-
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from .common import SHOP, ShopifyTestMixin
+from .common import SHOP, ShopifyHttpCase
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookHttp(ShopifyTestMixin, HttpCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.setup_shopify()
-
-    def post(
-        self,
-        payload,
-        *,
-        topic="orders/create",
-        event_id="ev-1",
-        shop=SHOP,
-        signature=None,
-    ):
-        body = json.dumps(payload).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": topic,
-            "X-Shopify-Shop-Domain": shop,
-            "X-Shopify-Event-Id": event_id,
-            "X-Shopify-Webhook-Id": f"wh-{event_id}",
-            "X-Shopify-API-Version": "2026-10",
-            "X-Shopify-Triggered-At": "2026-11-03T15:22:11.123456789Z",
-            "X-Shopify-Hmac-Sha256": signature
-            if signature is not None
-            else self.sign(body),
-        }
-        response = self.url_open(
-            f"/retail/shopify/webhook/{self.backend.id}", data=body, headers=headers
-        )
-        self.env.invalidate_all()
-        return response
-
-    def events(self):
-        return self.Event.search(
-            [
-                ("backend_model", "=", "shopify.backend"),
-                ("backend_id", "=", self.backend.id),
-            ]
-        )
+class TestWebhookHttp(ShopifyHttpCase):
+    def post(self, payload, *, topic="orders/create", event_id="ev-1", shop=SHOP, **kw):
+        headers = {"X-Shopify-Shop-Domain": shop}
+        return self.post_delivery(topic, payload, key=event_id, headers=headers, **kw)
 
     def test_signed_delivery_is_stored_and_queued(self):
         payload = self.fixture("order_paid_tax_excluded")

@@ -9,7 +9,7 @@ duplicate), then runs the job and checks what the topic does in Odoo.
 import json
 import uuid
 
-from odoo.tests import HttpCase, tagged
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services.timeutils import (
@@ -17,7 +17,7 @@ from odoo.addons.retail_connector_base.services.timeutils import (
 )
 
 from ..services.webhooks import TOPICS
-from .common import SHOP, ShopifyTestMixin
+from .common import SHOP, ShopifyHttpCase
 
 #: states a processed delivery may end in
 PROCESSED_STATES = ("done", "ignored", "failed")
@@ -28,11 +28,10 @@ def topic_test_name(topic):
 
 
 @tagged("post_install", "-at_install")
-class TestWebhookTopicsHttp(ShopifyTestMixin, HttpCase):
+class TestWebhookTopicsHttp(ShopifyHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.setup_shopify()
         cls.setup_catalog()
         cls.warehouse = cls.env["stock.warehouse"].search(
             [("company_id", "=", cls.env.company.id)], limit=1
@@ -62,20 +61,7 @@ class TestWebhookTopicsHttp(ShopifyTestMixin, HttpCase):
     # ------------------------------------------------------------------
     def post(self, topic, payload, event_id):
         headers, body = self.sim.signed_webhook(topic, payload, event_id=event_id)
-        response = self.url_open(
-            f"/retail/shopify/webhook/{self.backend.id}", data=body, headers=headers
-        )
-        self.env.invalidate_all()
-        return response
-
-    def events(self, event_key=None):
-        domain = [
-            ("backend_model", "=", "shopify.backend"),
-            ("backend_id", "=", self.backend.id),
-        ]
-        if event_key:
-            domain.append(("event_key", "=", event_key))
-        return self.Event.search(domain)
+        return self.post_body(body, headers)
 
     def acknowledge(self, topic, payload, trap):
         """Post a delivery twice; check it is stored and queued once."""
