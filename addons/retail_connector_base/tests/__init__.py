@@ -8,3 +8,4 @@ from . import test_services_authenticators
 from . import test_services_timeutils
 from . import test_services_pg
 from . import test_services_money
+from . import test_import_helper
