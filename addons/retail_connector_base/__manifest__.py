@@ -9,7 +9,7 @@
     "website": "https://github.com/retail-connectors/retail-connectors",
     "author": "Retail Connectors contributors",
     "license": "LGPL-3",
-    "depends": ["mail", "queue_job", "stock"],
+    "depends": ["account", "mail", "queue_job", "stock"],
     "external_dependencies": {"python": ["requests"]},
     "data": [
         "security/retail_security.xml",

@@ -7,3 +7,5 @@ from . import retail_rate_bucket
 from . import retail_circuit
 from . import retail_backend
 from . import product_product
+from . import retail_import_helper
+from . import retail_tax_mapping_mixin

@@ -8,3 +8,5 @@ from . import test_services_authenticators
 from . import test_services_timeutils
 from . import test_services_pg
 from . import test_services_wait_keys
+from . import test_services_money
+from . import test_import_helper

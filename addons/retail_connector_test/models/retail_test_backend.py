@@ -136,8 +136,24 @@ class RetailTestBackend(models.Model):
         vals = {"name": name.strip(), "email": payload.get("email") or False}
         if parent:
             vals["parent_id"] = parent.odoo_id.id
-        if binding:
-            partner = binding.odoo_id.with_env(Binding.env)
+        if "phone" in payload:
+            vals["phone"] = payload["phone"] or False
+        partner = binding.odoo_id.with_env(Binding.env)
+        if not partner:
+            # a partner Odoo already has (same email, else same phone) is
+            # bound, unless another remote partner of this backend has it
+            partner = (
+                self.env["retail.import.helper"]
+                .with_env(Binding.env)
+                ._retail_match_partner(
+                    self.company_id, email=vals["email"], phone=vals.get("phone")
+                )
+            )
+            if partner and Binding.search_count(
+                [("backend_id", "=", self.id), ("odoo_id", "=", partner.id)], limit=1
+            ):
+                partner = partner.browse()
+        if partner:
             partner.write(vals)
         else:
             partner = self.env["res.partner"].with_env(Binding.env).create(vals)

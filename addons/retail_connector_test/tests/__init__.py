@@ -11,3 +11,4 @@ from . import test_throttle_state
 from . import test_event_holds
 from . import test_event_subject_http
 from . import test_testkit
+from . import test_partner_matching

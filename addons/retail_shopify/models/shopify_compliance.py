@@ -28,7 +28,9 @@ class ShopifyComplianceMixin(models.AbstractModel):
         partners = bindings.odoo_id.partner_id
         Partner = self.env["res.partner"]
         if customer.get("email"):
-            partners |= Partner.search([("email", "=ilike", customer["email"])])
+            partners |= Partner.search(
+                self.env["retail.import.helper"]._retail_email_domain(customer["email"])
+            )
         if customer.get("phone"):
             partners |= Partner.search([("phone", "=", customer["phone"])])
         return partners.commercial_partner_id

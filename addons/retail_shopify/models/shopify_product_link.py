@@ -110,27 +110,18 @@ class ShopifyProductLinkMixin(models.AbstractModel):
 
     def _link_variants(self, objects):
         """Bind variants by SKU, then barcode; return (linked, unmatched)."""
-        Product = self.env["product.product"].with_context(active_test=False)
+        Helper = self.env["retail.import.helper"]
         Binding = self.env["shopify.product.variant"]._retail_importing()
         linked, unmatched = 0, []
         for product in objects:
             for variant in product.get("__children", []):
                 if "sku" not in variant:
                     continue  # not a variant line
-                match = Product
-                for field, value in (
-                    ("default_code", variant.get("sku")),
-                    ("barcode", variant.get("barcode")),
-                ):
-                    if value and not match:
-                        found = Product.search(
-                            [
-                                (field, "=", value),
-                                ("company_id", "in", (False, self.company_id.id)),
-                            ],
-                            limit=2,
-                        )
-                        match = found if len(found) == 1 else Product
+                match = Helper._retail_match_product(
+                    self.company_id,
+                    sku=variant.get("sku"),
+                    barcode=variant.get("barcode"),
+                )
                 if not match:
                     unmatched.append(variant.get("sku") or variant["id"])
                     continue

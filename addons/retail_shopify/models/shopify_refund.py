@@ -11,7 +11,7 @@ from odoo.tools import float_compare, mute_logger
 from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
     payload_hash,
 )
-from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
+from odoo.addons.retail_connector_base.services import errors, locks, money, wait_keys
 
 from ..services import refunds, webhooks
 from ..services.graphql_client import admin_url
@@ -551,7 +551,7 @@ class ShopifyRefund(models.Model):
         """A credit note whose total differs from Shopify's is not kept."""
         currency = credit_note.currency_id
         tax_lines = sum(len(line.tax_ids) for line in credit_note.invoice_line_ids)
-        if refunds.within_tolerance(
+        if money.within_tolerance(
             credit_note.amount_total, self.amount_total, tax_lines, currency.rounding
         ):
             return
@@ -747,7 +747,7 @@ class ShopifyRefund(models.Model):
             or not self.odoo_id
         ):
             return
-        if refunds.within_tolerance(
+        if money.within_tolerance(
             refund.transactions_total,
             self.amount_total,
             sum(len(line.tax_ids) for line in self.odoo_id.invoice_line_ids),

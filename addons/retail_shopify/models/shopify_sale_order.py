@@ -3,9 +3,9 @@ import logging
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import float_compare, float_round, mute_logger
+from odoo.tools import float_compare, mute_logger
 
-from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
+from odoo.addons.retail_connector_base.services import errors, locks, money, wait_keys
 
 from ..services.graphql_client import admin_url
 
@@ -277,25 +277,17 @@ class ShopifySaleOrder(models.Model):
 
     @api.model
     def _product(self, backend, line):
-        Product = self.env["product.product"].with_context(active_test=False)
+        """The variant's linked product, else the product with the line's SKU
+        as Internal Reference or as barcode."""
         if line.variant_gid:
             binding = self.env["shopify.product.variant"]._retail_get(
                 backend, line.variant_gid
             )
             if binding:
                 return binding.odoo_id
-        if line.sku:
-            for field in ("default_code", "barcode"):
-                products = Product.search(
-                    [
-                        (field, "=", line.sku),
-                        ("company_id", "in", (False, backend.company_id.id)),
-                    ],
-                    limit=2,
-                )
-                if len(products) == 1:
-                    return products
-        return Product
+        return self.env["retail.import.helper"]._retail_match_product(
+            backend.company_id, sku=line.sku, barcode=line.sku
+        )
 
     @api.model
     def _prepare_line(self, backend, order, line):
@@ -348,92 +340,41 @@ class ShopifySaleOrder(models.Model):
 
     @api.model
     def _taxes(self, backend, order, tax_lines, what):
-        Tax = self.env["account.tax"]
-        taxes = Tax
+        """The Odoo taxes of Shopify tax lines, through the tax mapping."""
+        taxes = self.env["account.tax"]
         for tax_line in tax_lines:
             if not tax_line.rate and not tax_line.amount:
                 continue
-            mapping = backend.tax_mapping_ids.filtered(
-                lambda m, t=tax_line: (
-                    m.title == t.title
-                    and float_compare(m.rate, float(t.rate), precision_digits=6) == 0
-                )
-            )
-            if mapping:
-                taxes |= mapping[0].tax_id
-                continue
-            candidates = Tax.search(
-                [
-                    ("type_tax_use", "=", "sale"),
-                    ("amount_type", "=", "percent"),
-                    ("company_id", "=", backend.company_id.id),
-                ]
-            ).filtered(
-                lambda t, r=tax_line.rate: (
-                    float_compare(t.amount, float(r * 100), precision_digits=4) == 0
-                    and t.price_include == order.taxes_included
-                )
-            )
-            if len(candidates) == 1:
-                taxes |= candidates
-                continue
-            rate = float_round(float(tax_line.rate * 100), precision_digits=4)
-            raise errors.MappingError(
-                f"Shopify order {order.name}: the tax '{tax_line.title}' ({rate}%, "
-                f"{'included in' if order.taxes_included else 'added to'} prices) "
-                f"on {what} has no Odoo tax"
-                + (" (several Odoo taxes have this rate)" if candidates else "")
-                + ".",
-                hint=f"Add '{tax_line.title}' at {rate}% to the tax mapping of "
-                f"{backend.display_name}, then press Retry.",
+            taxes |= backend.tax_mapping_ids._retail_find_tax(
+                backend,
+                tax_line.title,
+                tax_line.rate,
+                order.taxes_included,
+                subject=f"Shopify order {order.name}",
+                what=what,
                 details={"remote_ref": order.gid},
             )
         return taxes
 
     @api.model
     def _pricelist(self, backend, order):
-        pricelist = backend.pricelist_id
-        if pricelist and pricelist.currency_id.name == order.currency:
-            return pricelist
-        pricelist = self.env["product.pricelist"].search(
-            [
-                ("currency_id.name", "=", order.currency),
-                ("company_id", "in", (False, backend.company_id.id)),
-            ],
-            limit=1,
+        return self.env["retail.import.helper"]._retail_pricelist(
+            backend.company_id,
+            order.currency,
+            preferred=backend.pricelist_id,
+            subject=f"Shopify order {order.name}",
+            details={"remote_ref": order.gid},
         )
-        if not pricelist and backend.company_id.currency_id.name == order.currency:
-            return pricelist  # no pricelist: the order is in company currency
-        if not pricelist:
-            raise errors.MappingError(
-                f"Shopify order {order.name} is in {order.currency} but no "
-                f"pricelist uses {order.currency}.",
-                hint=f"Activate the currency {order.currency} and create a "
-                "pricelist in it, then press Retry.",
-                details={"remote_ref": order.gid},
-            )
-        return pricelist
 
     @api.model
     def _partners(self, backend, order):
         """Customer (matched by email, then phone), invoice and delivery."""
-        Partner = self.env["res.partner"]
         customer = order.customer
         email = (customer.email if customer else None) or order.email
         phone = (customer.phone if customer else None) or order.phone
-        partner = Partner
-        domain_company = [("company_id", "in", (False, backend.company_id.id))]
-        if email:
-            partner = Partner.search(
-                [("email", "=ilike", email), ("parent_id", "=", False)]
-                + domain_company,
-                limit=1,
-            )
-        if not partner and phone:
-            partner = Partner.search(
-                [("phone", "=", phone), ("parent_id", "=", False)] + domain_company,
-                limit=1,
-            )
+        partner = self.env["retail.import.helper"]._retail_match_partner(
+            backend.company_id, email=email, phone=phone
+        )
         if not partner:
             address = order.billing_address or order.shipping_address
             name = (
@@ -450,7 +391,7 @@ class ShopifySaleOrder(models.Model):
                 or email
                 or f"Shopify customer {order.name}"
             )
-            partner = Partner.create(
+            partner = self.env["res.partner"].create(
                 dict(
                     self._address_values(address) if address else {},
                     name=name,
@@ -465,53 +406,25 @@ class ShopifySaleOrder(models.Model):
 
     @api.model
     def _address_values(self, address):
-        country = self.env["res.country"].search(
-            [("code", "=", (address.country_code or "").upper())], limit=1
+        return self.env["retail.import.helper"]._retail_address_values(
+            street=address.address1,
+            street2=address.address2,
+            city=address.city,
+            zip_code=address.zip,
+            country_code=address.country_code,
+            state_code=address.province_code,
         )
-        state = self.env["res.country.state"]
-        if country and address.province_code:
-            state = state.search(
-                [("country_id", "=", country.id), ("code", "=", address.province_code)],
-                limit=1,
-            )
-        return {
-            "street": address.address1 or False,
-            "street2": address.address2 or False,
-            "city": address.city or False,
-            "zip": address.zip or False,
-            "country_id": country.id or False,
-            "state_id": state.id or False,
-        }
 
     @api.model
     def _address_partner(self, partner, address, kind):
         if not address:
             return partner
-        values = self._address_values(address)
-        if all(
-            (partner[key].id if key.endswith("_id") else partner[key]) == value
-            for key, value in values.items()
-        ):
-            return partner
-        existing = partner.child_ids.filtered(
-            lambda c: (
-                c.type == kind
-                and all(
-                    (c[key].id if key.endswith("_id") else c[key]) == value
-                    for key, value in values.items()
-                )
-            )
-        )
-        if existing:
-            return existing[0]
-        return self.env["res.partner"].create(
-            dict(
-                values,
-                parent_id=partner.id,
-                type=kind,
-                name=address.name or partner.name,
-                phone=address.phone or False,
-            )
+        return self.env["retail.import.helper"]._retail_address_contact(
+            partner,
+            self._address_values(address),
+            kind,
+            name=address.name,
+            phone=address.phone,
         )
 
     @api.model
@@ -523,17 +436,19 @@ class ShopifySaleOrder(models.Model):
         most one cent per Shopify tax line: such a difference is accepted and
         written on the order; anything larger means a wrong mapping.
         """
-        expected = float(order.total_price)
-        difference = float_round(
-            sale.amount_total - expected, precision_rounding=sale.currency_id.rounding
+        rounding = sale.currency_id.rounding
+        difference = money.rounded_difference(
+            sale.amount_total, order.total_price, rounding
         )
         if not difference:
             return
         tax_lines = sum(len(line.tax_lines) for line in order.lines) + sum(
             len(line.tax_lines) for line in order.shipping_lines
         )
-        tolerance = tax_lines * sale.currency_id.rounding
-        if abs(difference) <= tolerance + sale.currency_id.rounding / 2:
+        expected = float(order.total_price)
+        if money.within_tolerance(
+            sale.amount_total, order.total_price, tax_lines, rounding
+        ):
             sale.message_post(
                 body=self.env._(
                     "Shopify total %(expected).2f %(currency)s; the Odoo total "
@@ -541,7 +456,7 @@ class ShopifySaleOrder(models.Model):
                     "line separately.",
                     expected=expected,
                     currency=order.currency,
-                    difference=difference,
+                    difference=float(difference),
                 )
             )
             return

@@ -5,6 +5,7 @@ class ShopifyTaxMapping(models.Model):
     """Which Odoo tax stands for a Shopify tax line (title and rate)."""
 
     _name = "shopify.tax.mapping"
+    _inherit = "retail.tax.mapping.mixin"
     _description = "Shopify Tax Mapping"
     _order = "backend_id, title, rate"
 
@@ -13,16 +14,7 @@ class ShopifyTaxMapping(models.Model):
     )
     company_id = fields.Many2one(related="backend_id.company_id", store=True)
     title = fields.Char(
-        required=True, help="Tax title as Shopify shows it, e.g. 'CA State Tax'."
-    )
-    rate = fields.Float(
-        digits=(12, 6), required=True, help="Rate as a fraction: 0.0725 for 7.25%."
-    )
-    tax_id = fields.Many2one(
-        "account.tax",
-        required=True,
-        check_company=True,
-        domain="[('type_tax_use', '=', 'sale')]",
+        string="Shopify tax", help="Tax title as Shopify shows it, e.g. 'CA State Tax'."
     )
 
     _mapping_unique = models.Constraint(

@@ -9,8 +9,8 @@ functions what to do and writes the result:
 * :func:`credited_amount` and :func:`split_amount` turn Shopify's refunded
   amounts into credit note prices that add up to Shopify's figure to the
   cent;
-* :func:`within_tolerance` compares the credit note with Shopify's total the
-  way the order import compares orders;
+* the credit note is compared with Shopify's total by the order import's
+  rule, ``retail_connector_base.services.money.within_tolerance``;
 * :func:`missing_order_outcome` decides what to do with a refund whose order
   is not in Odoo.
 """
@@ -156,18 +156,6 @@ def split_amount(amount, quantity, step=Decimal("0.01")):
     if higher:
         parts.append((higher, unit + step))
     return parts
-
-
-def within_tolerance(odoo_total, shopify_total, tax_lines, rounding):
-    """Whether two totals differ by no more than tax rounding explains.
-
-    Shopify rounds each tax line on its own; Odoo rounds the taxes of a line
-    together: one rounding step per tax line, plus half a step, as the order
-    import accepts.
-    """
-    difference = abs(Decimal(str(odoo_total)) - Decimal(str(shopify_total)))
-    rounding = Decimal(str(rounding))
-    return difference <= int(tax_lines) * rounding + rounding / 2
 
 
 def missing_order_outcome(refund_created_at, now, order_event_state=None):

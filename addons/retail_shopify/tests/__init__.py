@@ -25,3 +25,5 @@ from . import test_fulfillment_mapper
 from . import test_fulfillment_webhook
 from . import test_webhook_topics_http
 from . import test_event_subjects
+from . import test_tax_mapping
+from . import test_compliance_email

@@ -191,6 +191,49 @@ class TestOrderImport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(event.result_ref.partner_id.email, "priya.r@example.net")
 
+    def test_guest_email_with_like_wildcards_matches_nobody_else(self):
+        self.env["product.product"].create(
+            {
+                "name": "Sourdough class",
+                "default_code": "DIG-SOURDOUGH-01",
+                "type": "service",
+            }
+        )
+        Partner = self.env["res.partner"]
+        # "_" and "%" would match these addresses as LIKE wildcards
+        others = Partner.create(
+            [
+                {"name": "Priya Xr", "email": "priyaxr@example.net"},
+                {"name": "Priya Smith", "email": "priya.r.smith@example.net"},
+            ]
+        )
+        guest = self.fixture("order_guest_no_customer")
+        guest["email"] = guest["contact_email"] = "Priya_R%@example.net"
+        event = self.process("orders/create", guest, "e1")
+        self.assertEqual(event.state, "done", event.error)
+        customer = event.result_ref.partner_id
+        self.assertNotIn(customer, others)
+        self.assertEqual(customer.email, "Priya_R%@example.net")
+        self.assertEqual(
+            others.mapped("email"),
+            [
+                "priyaxr@example.net",
+                "priya.r.smith@example.net",
+            ],
+        )
+        # the same guest ordering again is recognised
+        again = copy.deepcopy(guest)
+        again.update(
+            id=6218870161799,
+            admin_graphql_api_id="gid://shopify/Order/6218870161799",
+            name="#1099",
+            order_number=1099,
+            email="priya_r%@EXAMPLE.net",
+        )
+        event = self.process("orders/create", again, "e2")
+        self.assertEqual(event.state, "done", event.error)
+        self.assertEqual(event.result_ref.partner_id, customer)
+
     def test_cancellation_cancels_undelivered_order(self):
         self.process("orders/create", self.paid, "e1")
         cancelled = copy.deepcopy(self.paid)

@@ -4,6 +4,7 @@ import datetime
 import unittest
 from decimal import Decimal
 
+from odoo.addons.retail_connector_base.services import money
 from odoo.addons.retail_shopify.services import refunds
 from odoo.addons.retail_shopify.services.refunds import LinePlan, plan_line
 
@@ -110,11 +111,11 @@ class TestAmounts(unittest.TestCase):
             refunds.split_amount(Decimal("1.00"), 0)
 
     def test_tolerance_is_one_step_per_tax_line(self):
-        self.assertTrue(refunds.within_tolerance(24.49, Decimal("24.50"), 3, 0.01))
-        self.assertTrue(refunds.within_tolerance(24.47, Decimal("24.50"), 3, 0.01))
-        self.assertFalse(refunds.within_tolerance(24.46, Decimal("24.50"), 3, 0.01))
-        self.assertTrue(refunds.within_tolerance(10.0, Decimal("10.00"), 0, 0.01))
-        self.assertFalse(refunds.within_tolerance(10.01, Decimal("10.00"), 0, 0.01))
+        self.assertTrue(money.within_tolerance(24.49, Decimal("24.50"), 3, 0.01))
+        self.assertTrue(money.within_tolerance(24.47, Decimal("24.50"), 3, 0.01))
+        self.assertFalse(money.within_tolerance(24.46, Decimal("24.50"), 3, 0.01))
+        self.assertTrue(money.within_tolerance(10.0, Decimal("10.00"), 0, 0.01))
+        self.assertFalse(money.within_tolerance(10.01, Decimal("10.00"), 0, 0.01))
 
 
 class TestMissingOrder(unittest.TestCase):
