@@ -5,3 +5,7 @@ from . import retail_sync_exception
 from . import retail_rate_bucket
 from . import retail_circuit
 from . import retail_backend
+from . import retail_stock_mark
+from . import retail_stock_level_mixin
+from . import retail_location_mixin
+from . import stock_move

@@ -336,7 +336,7 @@ class ShopifyProductTemplate(models.Model):
             ).unlink()
             storable = new_products.filtered("is_storable")
             if storable:
-                self.env["shopify.inventory.level"]._mark_dirty(storable)
+                self.env["shopify.inventory.level"]._retail_stock_changed(storable)
         self._shopify_open_exceptions()._resolve(
             self.env._("The product was exported to Shopify.")
         )

@@ -44,5 +44,5 @@ class ShopifyProductVariant(models.Model):
         bindings = super().create(vals_list)
         bindings.backend_id._retry_held_orders()
         # a variant just linked shows Odoo's stock from now on
-        self.env["shopify.inventory.level"]._mark_dirty(bindings.odoo_id)
+        self.env["shopify.inventory.level"]._retail_stock_changed(bindings.odoo_id)
         return bindings
