@@ -7,4 +7,5 @@ from . import test_services_http_client
 from . import test_services_authenticators
 from . import test_services_timeutils
 from . import test_services_pg
+from . import test_services_export_batch
 from . import test_stock_move_hook
