@@ -377,96 +377,31 @@ class ShopifyBackend(models.Model):
         """Create the Shopify fulfilments of the deliveries done in Odoo."""
         self.ensure_one()
         client = self._shopify_client()
-        tracked = self._shopify_update_tracking(client)
+        Fulfillment = self.env["shopify.fulfillment"]
+        tracked = Fulfillment._retail_export_batch(
+            self,
+            [("sync_state", "=", "outdated")],
+            lambda binding: binding._shopify_send_tracking(client),
+            kind="fulfillments",
+            batch_size=self.FULFILLMENT_BATCH,
+            describe=lambda binding, exc: binding._shopify_tracking_not_sent(exc),
+        )
         if tracked.interrupted:
             # Shopify stopped answering: the next job carries on
             return f"{tracked.sent} tracking numbers updated (interrupted, continued)"
-        result = self.env["shopify.fulfillment"]._retail_export_batch(
+        result = Fulfillment._retail_export_batch(
             self,
             [("sync_state", "=", "pending")],
-            lambda binding: self._shopify_send_fulfillment(client, binding),
+            lambda binding: binding._shopify_send(client),
             kind="fulfillments",
             batch_size=self.FULFILLMENT_BATCH,
-            describe=lambda binding, exc: {
-                "message": f"Delivery {binding.odoo_id.name} was not sent to "
-                f"Shopify order {binding.order_binding_id.shopify_name}: {exc}",
-                "hint": self.env._("Correct the delivery, then press Retry."),
-                "res_model": "stock.picking",
-                "res_id": binding.odoo_id.id,
-                "remote_ref": binding.order_binding_id.external_id,
-            },
+            describe=lambda binding, exc: binding._shopify_not_sent(exc),
         )
         return (
             f"{result.sent} of {result.total} deliveries fulfilled in Shopify, "
             f"{tracked.sent} tracking numbers updated"
             + (" (interrupted, continued)" if result.interrupted else "")
         )
-
-    def _shopify_send_fulfillment(self, client, binding):
-        """Create the fulfilment of one delivery; False when Shopify has it."""
-        order = binding.order_binding_id
-        data = client.execute("FulfillmentOrdersForOrder", {"id": order.external_id})
-        fulfillment_orders = (
-            (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
-        )
-        if binding._fulfilled_in_shopify(fulfillment_orders):
-            binding._retail_mark_synced()
-            binding.odoo_id.message_post(
-                body=self.env._(
-                    "Shopify order %(order)s was already fulfilled in Shopify: "
-                    "no fulfilment sent for this delivery.",
-                    order=order.shopify_name,
-                )
-            )
-            return False
-        result = client.mutate(
-            "FulfillmentCreate",
-            {"fulfillment": binding._fulfillment_input(fulfillment_orders)},
-            result_key="fulfillmentCreate",
-        )
-        fulfillment = result["fulfillment"]
-        tracking = fulfillment.get("trackingInfo") or []
-        binding._retail_mark_synced(
-            external_id=fulfillment["id"],
-            tracking_number=tracking[0].get("number") if tracking else False,
-            remote_status=(fulfillment.get("status") or "").lower() or False,
-        )
-        return True
-
-    def _shopify_update_tracking(self, client):
-        """Send the tracking changed on deliveries already fulfilled."""
-        return self.env["shopify.fulfillment"]._retail_export_batch(
-            self,
-            [("sync_state", "=", "outdated")],
-            lambda binding: self._shopify_send_tracking(client, binding),
-            kind="fulfillments",
-            batch_size=self.FULFILLMENT_BATCH,
-            describe=lambda binding, exc: {
-                "message": f"The tracking of delivery {binding.odoo_id.name} was "
-                f"not updated in Shopify: {exc}",
-                "hint": self.env._("Correct the tracking number, then save again."),
-                "res_model": "stock.picking",
-                "res_id": binding.odoo_id.id,
-                "remote_ref": binding.external_id,
-            },
-        )
-
-    def _shopify_send_tracking(self, client, binding):
-        picking = binding.odoo_id
-        client.mutate(
-            "FulfillmentTrackingInfoUpdate",
-            {
-                "fulfillmentId": binding.external_id,
-                "trackingInfoInput": {
-                    "number": picking.carrier_tracking_ref or None,
-                    "company": picking.carrier_id.name or None,
-                },
-                "notifyCustomer": True,
-            },
-            result_key="fulfillmentTrackingInfoUpdate",
-        )
-        binding._retail_mark_synced(tracking_number=picking.carrier_tracking_ref)
-        return True
 
     def action_open_orders(self):
         self.ensure_one()
