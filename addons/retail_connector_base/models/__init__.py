@@ -9,3 +9,7 @@ from . import retail_backend
 from . import product_product
 from . import retail_import_helper
 from . import retail_tax_mapping_mixin
+from . import retail_stock_mark
+from . import retail_stock_level_mixin
+from . import retail_location_mixin
+from . import stock_move

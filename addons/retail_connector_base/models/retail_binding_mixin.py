@@ -1,8 +1,10 @@
+import contextlib
 import hashlib
 import json
 
 from odoo import api, fields, models
 
+from ..services.export_batch import send_batch
 from ..services.timeutils import parse_remote_datetime
 
 # Context key set while importing: writes made by an import must not be
@@ -98,12 +100,7 @@ class RetailBindingMixin(models.AbstractModel):
         self, backend, external_id, odoo_record, payload=None, updated_at=None
     ):
         """Create or update the binding and mark it synced; return it."""
-        vals = {
-            "odoo_id": odoo_record.id,
-            "sync_state": "synced",
-            "sync_date": fields.Datetime.now(),
-            "last_error": False,
-        }
+        vals = dict(self._retail_synced_values(), odoo_id=odoo_record.id)
         if payload is not None:
             vals["payload_hash"] = payload_hash(payload)
         if updated_at:
@@ -124,3 +121,106 @@ class RetailBindingMixin(models.AbstractModel):
 
     def _retail_mark_error(self, message):
         self.write({"sync_state": "error", "last_error": message})
+
+    @api.model
+    def _retail_synced_values(self):
+        """The values of a binding just exchanged successfully."""
+        return {
+            "sync_state": "synced",
+            "sync_date": fields.Datetime.now(),
+            "last_error": False,
+        }
+
+    def _retail_mark_synced(self, **values):
+        """Record a successful exchange now; ``values`` are written too."""
+        self.write(dict(self._retail_synced_values(), **values))
+
+    # ------------------------------------------------------------------
+    # outbound: one batch of an export
+    # ------------------------------------------------------------------
+    def _retail_export_failed(self, exc, message, hint=None, **values):
+        """A permanent failure to send this binding: in error, and a sync
+        exception on its backend. ``message`` names the record; ``values``
+        add ``res_model``, ``res_id``, ``remote_ref`` ..."""
+        self.ensure_one()
+        self._retail_mark_error(str(exc))
+        return self.backend_id._retail_raise_exception(
+            flow="outbound",
+            category=exc.category,
+            message=message,
+            hint=exc.hint
+            or hint
+            or self.env._("Correct the record, then press Retry."),
+            **values,
+        )
+
+    def _retail_describe_failure(self, exc):
+        """Default sync exception values of this binding not sent: the
+        message names the Odoo record, which the exception opens."""
+        self.ensure_one()
+        record = self.odoo_id
+        return {
+            "message": f"{record.display_name} ({self.external_id or 'new'}) "
+            f"was not sent: {exc}",
+            "res_model": record._name,
+            "res_id": record.id,
+            "remote_ref": self.external_id or None,
+        }
+
+    @api.model
+    def _retail_export_batch(
+        self,
+        backend,
+        domain,
+        send_one,
+        *,
+        kind,
+        batch_size,
+        describe=None,
+        on_failure=None,
+        order="id",
+        savepoint=False,
+    ):
+        """Send one batch of the bindings of ``backend`` matching ``domain``.
+
+        ``send_one(binding)`` sends one binding and marks it synced; it
+        returns a true value when it sent something, a false one when
+        nothing had to go. It writes only once the remote accepted, or
+        ``savepoint=True`` runs each in a savepoint (a failure then leaves
+        nothing half-written). A permanent error puts
+        that binding in error with a sync exception: ``describe(binding,
+        exc)`` returns its values (``message`` naming the record, ``hint``,
+        ``res_model``, ``res_id``, ``remote_ref``; default
+        :meth:`_retail_describe_failure`), or ``on_failure(binding, exc)``
+        handles the failure instead. Transient errors propagate,
+        unless some bindings were done already: then the batch stops and
+        keeps them. When the batch was full or stopped, the next export of
+        ``kind`` is queued. Returns a
+        :class:`~..services.export_batch.BatchResult`.
+        """
+        bindings = self.search(
+            [("backend_id", "=", backend.id), *domain], order=order, limit=batch_size
+        )
+
+        def failed(binding, exc):
+            if on_failure:
+                on_failure(binding, exc)
+            else:
+                values = (
+                    describe(binding, exc)
+                    if describe
+                    else binding._retail_describe_failure(exc)
+                )
+                binding._retail_export_failed(exc, **values)
+
+        result = send_batch(
+            bindings,
+            send_one,
+            failed,
+            isolate=self.env.cr.savepoint if savepoint else contextlib.nullcontext,
+        )
+        if result.interrupted or len(bindings) == batch_size:
+            # more to send: the next batch runs in a job of its own
+            backend._retail_schedule_export(kind)
+            result.requeued = True
+        return result

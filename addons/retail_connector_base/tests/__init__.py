@@ -10,3 +10,5 @@ from . import test_services_pg
 from . import test_services_wait_keys
 from . import test_services_money
 from . import test_import_helper
+from . import test_services_export_batch
+from . import test_stock_move_hook

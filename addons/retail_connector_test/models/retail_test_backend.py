@@ -167,47 +167,32 @@ class RetailTestBackend(models.Model):
     def _retail_export_partners(self):
         """Send the partners changed in Odoo (coalesced export job)."""
         self.ensure_one()
-        bindings = self.env["retail.test.partner.binding"].search(
-            [("backend_id", "=", self.id), ("sync_state", "=", "outdated")],
-            limit=self.EXPORT_BATCH,
-        )
         client = self._client()
-        sent = 0
-        for binding in bindings:
-            partner = binding.odoo_id
-            document = {"name": partner.name, "email": partner.email or None}
-            try:
-                client.json_request(
-                    "PUT", f"/partners/{binding.external_id}", json=document
-                )
-            except errors.PermanentError as exc:
-                # this record is refused; the others still go out
-                binding._retail_mark_error(str(exc))
-                self._retail_raise_exception(
-                    flow="outbound",
-                    category=exc.category,
-                    message=f"Partner {partner.display_name} ({binding.external_id}) "
-                    f"was not sent: {exc}",
-                    hint=exc.hint
-                    or "Correct the partner in Odoo; saving it sends it again.",
-                    res_model="res.partner",
-                    res_id=partner.id,
-                    remote_ref=binding.external_id,
-                )
-                continue
-            binding.write(
-                {
-                    "sync_state": "synced",
-                    "sync_date": fields.Datetime.now(),
-                    "payload_hash": payload_hash(document),
-                    "last_error": False,
-                }
-            )
-            sent += 1
-        if len(bindings) == self.EXPORT_BATCH:
-            # more to send: the next batch runs in a job of its own
-            self._retail_schedule_export("partners")
-        return f"{sent} of {len(bindings)} partners sent"
+        result = self.env["retail.test.partner.binding"]._retail_export_batch(
+            self,
+            [("sync_state", "=", "outdated")],
+            lambda binding: self._send_partner(client, binding),
+            kind="partners",
+            batch_size=self.EXPORT_BATCH,
+            describe=lambda binding, exc: {
+                "message": f"Partner {binding.odoo_id.display_name} "
+                f"({binding.external_id}) was not sent: {exc}",
+                "hint": self.env._(
+                    "Correct the partner in Odoo; saving it sends it again."
+                ),
+                "res_model": "res.partner",
+                "res_id": binding.odoo_id.id,
+                "remote_ref": binding.external_id,
+            },
+        )
+        return f"{result.sent} of {result.total} partners sent"
+
+    def _send_partner(self, client, binding):
+        partner = binding.odoo_id
+        document = {"name": partner.name, "email": partner.email or None}
+        client.json_request("PUT", f"/partners/{binding.external_id}", json=document)
+        binding._retail_mark_synced(payload_hash=payload_hash(document))
+        return True
 
     # -- demo ------------------------------------------------------------
     def _demo_populate(self):

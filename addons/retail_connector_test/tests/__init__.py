@@ -12,3 +12,4 @@ from . import test_event_holds
 from . import test_event_subject_http
 from . import test_testkit
 from . import test_partner_matching
+from . import test_export_batch

@@ -24,5 +24,3 @@ from . import product_attribute
 from . import shopify_fulfillment
 from . import stock_picking
 from . import shopify_inventory_level
-from . import shopify_inventory_level_mark
-from . import stock_move

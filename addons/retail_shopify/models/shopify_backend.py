@@ -363,120 +363,31 @@ class ShopifyBackend(models.Model):
         """Create the Shopify fulfilments of the deliveries done in Odoo."""
         self.ensure_one()
         client = self._shopify_client()
-        tracked = self._shopify_update_tracking(client)
-        bindings = self.env["shopify.fulfillment"].search(
-            [("backend_id", "=", self.id), ("sync_state", "=", "pending")],
-            limit=self.FULFILLMENT_BATCH,
+        Fulfillment = self.env["shopify.fulfillment"]
+        tracked = Fulfillment._retail_export_batch(
+            self,
+            [("sync_state", "=", "outdated")],
+            lambda binding: binding._shopify_send_tracking(client),
+            kind="fulfillments",
+            batch_size=self.FULFILLMENT_BATCH,
+            describe=lambda binding, exc: binding._shopify_tracking_not_sent(exc),
         )
-        sent = 0
-        for binding in bindings:
-            order = binding.order_binding_id
-            data = client.execute(
-                "FulfillmentOrdersForOrder", {"id": order.external_id}
-            )
-            fulfillment_orders = (
-                (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
-            )
-            if binding._fulfilled_in_shopify(fulfillment_orders):
-                binding.write(
-                    {
-                        "sync_state": "synced",
-                        "sync_date": fields.Datetime.now(),
-                        "last_error": False,
-                    }
-                )
-                binding.odoo_id.message_post(
-                    body=self.env._(
-                        "Shopify order %(order)s was already fulfilled in Shopify: "
-                        "no fulfilment sent for this delivery.",
-                        order=order.shopify_name,
-                    )
-                )
-                continue
-            try:
-                result = client.mutate(
-                    "FulfillmentCreate",
-                    {"fulfillment": binding._fulfillment_input(fulfillment_orders)},
-                    result_key="fulfillmentCreate",
-                )
-            except errors.PermanentError as exc:
-                binding._retail_mark_error(str(exc))
-                self._retail_raise_exception(
-                    flow="outbound",
-                    category=exc.category,
-                    message=f"Delivery {binding.odoo_id.name} was not sent to "
-                    f"Shopify order {order.shopify_name}: {exc}",
-                    hint=exc.hint
-                    or self.env._("Correct the delivery, then press Retry."),
-                    res_model="stock.picking",
-                    res_id=binding.odoo_id.id,
-                    remote_ref=order.external_id,
-                )
-                continue
-            fulfillment = result["fulfillment"]
-            tracking = fulfillment.get("trackingInfo") or []
-            binding.write(
-                {
-                    "external_id": fulfillment["id"],
-                    "sync_state": "synced",
-                    "sync_date": fields.Datetime.now(),
-                    "tracking_number": tracking[0].get("number") if tracking else False,
-                    "remote_status": (fulfillment.get("status") or "").lower() or False,
-                    "last_error": False,
-                }
-            )
-            sent += 1
-        if len(bindings) == self.FULFILLMENT_BATCH:
-            self._retail_schedule_export("fulfillments")
+        if tracked.interrupted:
+            # Shopify stopped answering: the next job carries on
+            return f"{tracked.sent} tracking numbers updated (interrupted, continued)"
+        result = Fulfillment._retail_export_batch(
+            self,
+            [("sync_state", "=", "pending")],
+            lambda binding: binding._shopify_send(client),
+            kind="fulfillments",
+            batch_size=self.FULFILLMENT_BATCH,
+            describe=lambda binding, exc: binding._shopify_not_sent(exc),
+        )
         return (
-            f"{sent} of {len(bindings)} deliveries fulfilled in Shopify, "
-            f"{tracked} tracking numbers updated"
+            f"{result.sent} of {result.total} deliveries fulfilled in Shopify, "
+            f"{tracked.sent} tracking numbers updated"
+            + (" (interrupted, continued)" if result.interrupted else "")
         )
-
-    def _shopify_update_tracking(self, client):
-        """Send the tracking changed on deliveries already fulfilled."""
-        bindings = self.env["shopify.fulfillment"].search(
-            [("backend_id", "=", self.id), ("sync_state", "=", "outdated")],
-            limit=self.FULFILLMENT_BATCH,
-        )
-        for binding in bindings:
-            picking = binding.odoo_id
-            try:
-                client.mutate(
-                    "FulfillmentTrackingInfoUpdate",
-                    {
-                        "fulfillmentId": binding.external_id,
-                        "trackingInfoInput": {
-                            "number": picking.carrier_tracking_ref or None,
-                            "company": picking.carrier_id.name or None,
-                        },
-                        "notifyCustomer": True,
-                    },
-                    result_key="fulfillmentTrackingInfoUpdate",
-                )
-            except errors.PermanentError as exc:
-                binding._retail_mark_error(str(exc))
-                self._retail_raise_exception(
-                    flow="outbound",
-                    category=exc.category,
-                    message=f"The tracking of delivery {picking.name} was not "
-                    f"updated in Shopify: {exc}",
-                    hint=exc.hint
-                    or self.env._("Correct the tracking number, then save again."),
-                    res_model="stock.picking",
-                    res_id=picking.id,
-                    remote_ref=binding.external_id,
-                )
-                continue
-            binding.write(
-                {
-                    "sync_state": "synced",
-                    "sync_date": fields.Datetime.now(),
-                    "tracking_number": picking.carrier_tracking_ref,
-                    "last_error": False,
-                }
-            )
-        return len(bindings)
 
     def action_open_orders(self):
         self.ensure_one()

@@ -75,6 +75,85 @@ class ShopifyFulfillment(models.Model):
         bindings.backend_id._retail_schedule_export("fulfillments")
         return bindings
 
+    # ------------------------------------------------------------------
+    # outbound (called by the backend's export job)
+    # ------------------------------------------------------------------
+    def _shopify_send(self, client):
+        """Create the Shopify fulfilment of this delivery; False when Shopify
+        fulfilled it already."""
+        self.ensure_one()
+        order = self.order_binding_id
+        data = client.execute("FulfillmentOrdersForOrder", {"id": order.external_id})
+        fulfillment_orders = (
+            (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
+        )
+        if self._fulfilled_in_shopify(fulfillment_orders):
+            self._retail_mark_synced()
+            self.odoo_id.message_post(
+                body=self.env._(
+                    "Shopify order %(order)s was already fulfilled in Shopify: "
+                    "no fulfilment sent for this delivery.",
+                    order=order.shopify_name,
+                )
+            )
+            return False
+        result = client.mutate(
+            "FulfillmentCreate",
+            {"fulfillment": self._fulfillment_input(fulfillment_orders)},
+            result_key="fulfillmentCreate",
+        )
+        fulfillment = result["fulfillment"]
+        tracking = fulfillment.get("trackingInfo") or []
+        self._retail_mark_synced(
+            external_id=fulfillment["id"],
+            tracking_number=tracking[0].get("number") if tracking else False,
+            remote_status=(fulfillment.get("status") or "").lower() or False,
+        )
+        return True
+
+    def _shopify_not_sent(self, exc):
+        """The sync exception of a delivery Shopify refused to fulfil."""
+        self.ensure_one()
+        return {
+            "message": f"Delivery {self.odoo_id.name} was not sent to Shopify "
+            f"order {self.order_binding_id.shopify_name}: {exc}",
+            "hint": self.env._("Correct the delivery, then press Retry."),
+            "res_model": "stock.picking",
+            "res_id": self.odoo_id.id,
+            "remote_ref": self.order_binding_id.external_id,
+        }
+
+    def _shopify_send_tracking(self, client):
+        """Send the tracking changed on this delivery, already fulfilled."""
+        self.ensure_one()
+        picking = self.odoo_id
+        client.mutate(
+            "FulfillmentTrackingInfoUpdate",
+            {
+                "fulfillmentId": self.external_id,
+                "trackingInfoInput": {
+                    "number": picking.carrier_tracking_ref or None,
+                    "company": picking.carrier_id.name or None,
+                },
+                "notifyCustomer": True,
+            },
+            result_key="fulfillmentTrackingInfoUpdate",
+        )
+        self._retail_mark_synced(tracking_number=picking.carrier_tracking_ref)
+        return True
+
+    def _shopify_tracking_not_sent(self, exc):
+        """The sync exception of a tracking change Shopify refused."""
+        self.ensure_one()
+        return {
+            "message": f"The tracking of delivery {self.odoo_id.name} was not "
+            f"updated in Shopify: {exc}",
+            "hint": self.env._("Correct the tracking number, then save again."),
+            "res_model": "stock.picking",
+            "res_id": self.odoo_id.id,
+            "remote_ref": self.external_id,
+        }
+
     def _shipped_line_gids(self):
         return {
             move.sale_line_id.shopify_line_gid

@@ -19,26 +19,19 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
     def _retail_export_inventory(self):
         """Send the dirty levels in batches per location (coalesced job)."""
         self.ensure_one()
-        marks = (
-            self.env["shopify.inventory.level.mark"]
-            .sudo()
-            .search([("backend_id", "=", self.id)], order="id")
-        )
-        level_ids = list(dict.fromkeys(marks.mapped("level_id")))[:INVENTORY_BATCH]
-        levels = self.env["shopify.inventory.level"].browse(level_ids).exists()
         client = self._shopify_client()
-        for location in levels.location_id:
-            self._shopify_push_levels(
-                client,
-                location,
-                levels.filtered(lambda lvl, loc=location: lvl.location_id == loc),
-            )
-        # the changes seen are sent; those recorded meanwhile by other
-        # transactions are not visible here and stay for the next job
-        marks.filtered(lambda m: m.level_id in set(level_ids)).unlink()
-        levels.invalidate_recordset(["dirty"])
-        if len(level_ids) == INVENTORY_BATCH:
-            self._retail_schedule_export("inventory")
+
+        def send(levels):
+            for location in levels.location_id:
+                self._shopify_push_levels(
+                    client,
+                    location,
+                    levels.filtered(lambda lvl, loc=location: lvl.location_id == loc),
+                )
+
+        levels = self.env["shopify.inventory.level"]._retail_stock_export(
+            self, send, INVENTORY_BATCH
+        )
         return f"{len(levels)} stock levels sent in {len(levels.location_id)} batch(es)"
 
     def _shopify_read_levels(self, client, location, levels):
@@ -133,6 +126,6 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
             return level
         # changed in Shopify: Odoo's stock is the reference, publish it again
         level.write({"remote_quantity": available or 0, "remote_known": True})
-        level._mark_to_send()
+        level._retail_mark_to_send()
         self._retail_schedule_export("inventory")
         return level

@@ -86,38 +86,20 @@ class ShopifyProductExportMixin(models.AbstractModel):
         self.ensure_one()
         if not self.export_products:
             return "Product export is off for this store: nothing sent."
-        bindings = self.env["shopify.product.template"].search(
-            [
-                ("backend_id", "=", self.id),
-                ("sync_state", "in", ("pending", "outdated")),
-            ],
-            order="id",
-            limit=PRODUCT_BATCH,
-        )
         client = self._shopify_client()
-        sent = unchanged = refused = 0
-        interrupted = False
-        for binding in bindings:
-            try:
-                with self.env.cr.savepoint():
-                    if binding._shopify_export(client):
-                        sent += 1
-                    else:
-                        unchanged += 1
-            except errors.TransientError:
-                if not sent + unchanged + refused:
-                    raise  # nothing done yet: the job waits and retries
-                # keep what was done; the next run starts with this product
-                interrupted = True
-                break
-            except errors.PermanentError as exc:
-                binding._shopify_export_failed(exc)
-                refused += 1
-        if interrupted or len(bindings) == PRODUCT_BATCH:
-            self._retail_schedule_export("products")
+        result = self.env["shopify.product.template"]._retail_export_batch(
+            self,
+            [("sync_state", "in", ("pending", "outdated"))],
+            lambda binding: binding._shopify_export(client),
+            kind="products",
+            batch_size=PRODUCT_BATCH,
+            on_failure=lambda binding, exc: binding._shopify_export_failed(exc),
+            savepoint=True,
+        )
         return (
-            f"{sent} product(s) sent to Shopify, {unchanged} unchanged, "
-            f"{refused} refused" + (" (interrupted, continued)" if interrupted else "")
+            f"{result.sent} product(s) sent to Shopify, {result.skipped} unchanged, "
+            f"{result.failed} refused"
+            + (" (interrupted, continued)" if result.interrupted else "")
         )
 
     # ------------------------------------------------------------------

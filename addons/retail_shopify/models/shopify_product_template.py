@@ -240,14 +240,7 @@ class ShopifyProductTemplate(models.Model):
             not product_gid and product.status == "ARCHIVED"
         ):
             # unchanged, or withdrawn before it was ever published
-            self.write(
-                {
-                    "sync_state": "synced",
-                    "sync_date": fields.Datetime.now(),
-                    "payload_hash": digest,
-                    "last_error": False,
-                }
-            )
+            self._retail_mark_synced(payload_hash=digest)
             return False
         variables = product_mapper.product_set_variables(
             product,
@@ -291,18 +284,12 @@ class ShopifyProductTemplate(models.Model):
         pairs = (
             product_mapper.answer_variants(product, node) if product.variants else []
         )
-        self.write(
-            {
-                "external_id": node["id"],
-                "handle": node.get("handle") or self.handle,
-                "remote_status": node.get("status") or product.status,
-                "payload_hash": digest,
-                "sync_state": "synced",
-                "sync_date": fields.Datetime.now(),
-                "external_updated_at": parse_remote_datetime(node.get("updatedAt"))
-                or False,
-                "last_error": False,
-            }
+        self._retail_mark_synced(
+            external_id=node["id"],
+            handle=node.get("handle") or self.handle,
+            remote_status=node.get("status") or product.status,
+            payload_hash=digest,
+            external_updated_at=parse_remote_datetime(node.get("updatedAt")) or False,
         )
         if pairs:
             VariantBinding = self.env["shopify.product.variant"].sudo()
@@ -336,7 +323,7 @@ class ShopifyProductTemplate(models.Model):
             ).unlink()
             storable = new_products.filtered("is_storable")
             if storable:
-                self.env["shopify.inventory.level"]._mark_dirty(storable)
+                self.env["shopify.inventory.level"]._retail_stock_changed(storable)
         self._shopify_open_exceptions()._resolve(
             self.env._("The product was exported to Shopify.")
         )
@@ -372,14 +359,10 @@ class ShopifyProductTemplate(models.Model):
             self._shopify_forget(self.backend_id, gid, "outbound")
             self._shopify_force_resend()
             return
-        message = str(exc)
-        self._retail_mark_error(message)
-        self.backend_id._retail_raise_exception(
-            flow="outbound",
-            category=exc.category,
-            message=message,
-            hint=exc.hint
-            or self.env._("Correct the product, save it, then press Retry."),
+        self._retail_export_failed(
+            exc,
+            str(exc),
+            hint=self.env._("Correct the product, save it, then press Retry."),
             res_model="product.template",
             res_id=self.odoo_id.id,
             remote_ref=self.external_id or None,

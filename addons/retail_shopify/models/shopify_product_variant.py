@@ -49,5 +49,5 @@ class ShopifyProductVariant(models.Model):
             [wait_keys.make("shopify-variant", b.external_id) for b in bindings]
         )
         # a variant just linked shows Odoo's stock from now on
-        self.env["shopify.inventory.level"]._mark_dirty(bindings.odoo_id)
+        self.env["shopify.inventory.level"]._retail_stock_changed(bindings.odoo_id)
         return bindings

@@ -209,8 +209,7 @@ class ShopifyRefund(models.Model):
             "amount_shipping": float(refund.shipping_amount),
             "transactions_amount": float(refund.transactions_total),
             "transactions_currency": refund.transactions_currency or False,
-            "sync_state": "synced",
-            "sync_date": fields.Datetime.now(),
+            **Refund._retail_synced_values(),
             "payload_hash": payload_hash(payload),
             "line_ids": [Command.create(vals) for vals in lines],
         }

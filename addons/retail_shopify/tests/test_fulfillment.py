@@ -1,7 +1,12 @@
+from unittest.mock import patch
+
 from odoo.tests import TransactionCase
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.services import errors
 
+from ..services.graphql_client import ShopifyGraphQLClient
 from .common import ShopifyTestMixin
 
 
@@ -129,3 +134,52 @@ class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(
             update[0].variables["trackingInfoInput"]["number"], "1Z999AA10123456799"
         )
+
+    def test_a_full_batch_of_deliveries_queues_the_next_one(self):
+        binding = self.ship(3)
+        with (
+            patch.object(type(self.backend), "FULFILLMENT_BATCH", 1),
+            trap_jobs() as trap,
+        ):
+            result = self.backend._retail_export_job("fulfillments")
+            trap.assert_jobs_count(1, only=self.backend._retail_export_job)
+        self.assertIn("1 of 1", result)
+        self.assertEqual(binding.sync_state, "synced")
+        with trap_jobs() as trap:
+            result = self.backend._retail_export_job("fulfillments")
+            trap.assert_jobs_count(0, only=self.backend._retail_export_job)
+        self.assertIn("0 of 0", result)
+
+    def test_shopify_unreachable_keeps_the_delivery_to_send(self):
+        binding = self.ship(3)
+        self.sim.fail_next(3, status=503)
+        with self.assertRaises(RetryableJobError):
+            self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "pending")
+        self.assertFalse(self.Exception.search([("flow", "=", "outbound")]))
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "synced")
+
+    def test_refused_tracking_is_an_exception_naming_the_delivery(self):
+        binding = self.ship(3)
+        self.backend._retail_export_job("fulfillments")
+        with trap_jobs():
+            self.picking.carrier_tracking_ref = "NOT A NUMBER"
+        original = ShopifyGraphQLClient.mutate
+
+        def refuse(client, operation, variables=None, *, result_key):
+            if operation == "FulfillmentTrackingInfoUpdate":
+                raise errors.RemoteRejectedError("Tracking number is invalid")
+            return original(client, operation, variables, result_key=result_key)
+
+        with patch.object(ShopifyGraphQLClient, "mutate", refuse):
+            result = self.backend._retail_export_job("fulfillments")
+        self.assertIn("0 tracking numbers updated", result)
+        self.assertEqual(binding.sync_state, "error")
+        self.assertEqual(binding.tracking_number, "1Z999AA10123456784")
+        exc = self.Exception.search([("flow", "=", "outbound")])
+        self.assertEqual(exc.record_ref, self.picking)
+        self.assertEqual(exc.remote_ref, binding.external_id)
+        self.assertIn(f"tracking of delivery {self.picking.name}", exc.message)
+        self.assertIn("Tracking number is invalid", exc.message)
+        self.assertIn("tracking number", exc.hint)

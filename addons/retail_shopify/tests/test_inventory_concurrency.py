@@ -48,8 +48,11 @@ class TestConcurrentStockChanges(ShopifyCommittedCase):
 
     @staticmethod
     def _cleanup(env, backend):
-        env["shopify.inventory.level.mark"].search(
-            [("backend_id", "=", backend.id)]
+        env["retail.stock.mark"].search(
+            [
+                ("level_model", "=", "shopify.inventory.level"),
+                ("backend_id", "=", backend.id),
+            ]
         ).unlink()
 
     def level(self, cr):
@@ -57,7 +60,7 @@ class TestConcurrentStockChanges(ShopifyCommittedCase):
 
     def test_a_change_during_the_export_is_kept_for_the_next_one(self):
         with self.registry.cursor() as mover, self.registry.cursor() as exporter:
-            self.level(mover)._mark_to_send()
+            self.level(mover)._retail_mark_to_send()
             mover.commit()
             # the export job starts and sees the recorded change
             level = self.level(exporter)
@@ -66,13 +69,14 @@ class TestConcurrentStockChanges(ShopifyCommittedCase):
             self.assertFalse(self.level(mover).sent_quantity)
             level.write({"sent_quantity": 5, "remote_known": True})
             exporter.execute(
-                "DELETE FROM shopify_inventory_level_mark WHERE level_id = %s",
+                "DELETE FROM retail_stock_mark "
+                "WHERE level_model = 'shopify.inventory.level' AND level_id = %s",
                 (self.level_id,),
             )
             exporter.commit()
             # its snapshot predates that commit: recording its change of the
             # same level must not fail on a serialisation conflict
-            self.level(mover)._mark_to_send()
+            self.level(mover)._retail_mark_to_send()
             mover.commit()
         with self.registry.cursor() as cr:
             self.assertTrue(self.level(cr).dirty)
