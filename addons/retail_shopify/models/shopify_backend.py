@@ -14,10 +14,11 @@ from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
 from ..services.order_mapper import order_from_graphql, order_from_webhook
+from ..services.version import API_VERSION
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-10"
+DEFAULT_API_VERSION = API_VERSION
 ORDER_TOPICS = {
     "orders/create",
     "orders/updated",

@@ -14,10 +14,11 @@ from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
 from .cost import CostBucket, MemoryCostLimiter
 from .operations import default_store
+from .version import API_VERSION
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-10"
+DEFAULT_API_VERSION = API_VERSION
 TOKEN_HEADER = "X-Shopify-Access-Token"
 ADMIN_HOST = "https://admin.shopify.com"
 STALE_QUANTITY = "CHANGE_FROM_QUANTITY_STALE"

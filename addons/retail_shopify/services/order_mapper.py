@@ -29,8 +29,7 @@ from odoo.addons.retail_connector_base.services.timeutils import (
 )
 
 from . import canonical
-
-API_VERSION = "2026-10"
+from .version import API_VERSION
 
 _MONEY_RE = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 _CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
