@@ -648,13 +648,6 @@ class TestBulk(ClientCase):
 
 class TestUrlsAndGids(ClientCase):
     def test_gid_helpers(self):
-        self.assertEqual(
-            graphql_client.make_gid("Order", 123), "gid://shopify/Order/123"
-        )
-        self.assertEqual(
-            graphql_client.make_gid("ProductVariant", "45"),
-            "gid://shopify/ProductVariant/45",
-        )
         self.assertEqual(graphql_client.gid_to_id("gid://shopify/Order/123"), 123)
         self.assertEqual(graphql_client.gid_to_id("gid://shopify/LineItem/7?from=x"), 7)
         self.assertEqual(graphql_client.gid_to_id("99"), 99)
@@ -662,9 +655,6 @@ class TestUrlsAndGids(ClientCase):
         for bad in ("gid://shopify/Order/", "gid://other/Order/1", "Order/1", None):
             with self.assertRaises(ValueError):
                 graphql_client.gid_to_id(bad)
-        for kind, number in (("Order", "x"), ("Bad Kind", 1), ("Order", True)):
-            with self.assertRaises(ValueError):
-                graphql_client.make_gid(kind, number)
 
     def test_admin_urls(self):
         self.assertEqual(
