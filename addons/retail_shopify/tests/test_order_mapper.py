@@ -68,9 +68,7 @@ class TestWebhookOrder(MapperCase):
         self.assertEqual(order.name, "#1042")
         self.assertEqual((order.currency, order.presentment_currency), ("USD", "USD"))
         self.assertFalse(order.taxes_included)
-        self.assertFalse(order.is_multi_currency)
         self.assertEqual(order.financial_status, "paid")
-        self.assertTrue(order.is_paid)
         self.assertEqual(order.fulfillment_status, "unfulfilled")
         self.assertFalse(order.is_cancelled)
         # -05:00 in the payload, naive UTC here
@@ -80,7 +78,9 @@ class TestWebhookOrder(MapperCase):
         self.assertEqual(order.customer.gid, "gid://shopify/Customer/7712034865201")
         self.assertEqual(order.customer.email, "emily.carter@example.com")
         self.assertEqual(order.customer.phone, "+12125550143")
-        self.assertEqual(order.customer.full_name, "Emily Carter")
+        self.assertEqual(
+            (order.customer.first_name, order.customer.last_name), ("Emily", "Carter")
+        )
         self.assertEqual(order.billing_address.company, "Carter Design LLC")
         self.assertEqual(order.billing_address.zip, "10041")
         self.assertEqual(order.shipping_address.address2, "Apt 3B")
@@ -97,7 +97,9 @@ class TestWebhookOrder(MapperCase):
         self.assertEqual(tee.variant_gid, "gid://shopify/ProductVariant/46120993456177")
         self.assertEqual(tee.product_gid, "gid://shopify/Product/8812345019441")
         self.assertEqual(tee.sku, "TEE-ORG-NAV-M")
-        self.assertEqual(tee.display_name, "Organic Cotton Tee - Navy / M")
+        self.assertEqual(
+            (tee.title, tee.variant_title), ("Organic Cotton Tee", "Navy / M")
+        )
         self.assertEqual(tee.quantity, 2)
         self.assertEqual(tee.unit_price, Decimal("25.00"))
         # the REST line's total_discount is 0.00: the allocations are read
@@ -113,7 +115,6 @@ class TestWebhookOrder(MapperCase):
                 ("Metropolitan Commuter Transportation District", Decimal("0.00375")),
             ],
         )
-        self.assertEqual(tee.tax_lines[0].rate_percent, Decimal("4"))
         self.assertIsNone(tote.variant_title)
         self.assertEqual(tote.total_discount, 0)
         self.assertEqual(tote.net_amount, Decimal("18.50"))
@@ -158,7 +159,8 @@ class TestWebhookOrder(MapperCase):
                 self.assertEqual(order.lines_net_amount, order.subtotal_price)
                 self.assertEqual(order.tax_lines_amount, order.total_tax)
                 self.assertEqual(
-                    order.lines_discount + order.shipping_discount,
+                    sum(line.total_discount for line in order.lines)
+                    + sum(line.total_discount for line in order.shipping_lines),
                     order.total_discounts,
                 )
                 self.assertEqual(
@@ -166,7 +168,7 @@ class TestWebhookOrder(MapperCase):
                     order.total_shipping,
                 )
                 self.assertEqual(
-                    order.lines_gross_amount
+                    sum(line.gross_amount for line in order.lines)
                     - order.total_discounts
                     + order.total_shipping
                     + (0 if order.taxes_included else order.total_tax),
@@ -199,13 +201,12 @@ class TestWebhookOrder(MapperCase):
             )
         self.assertEqual(order.total_discounts, Decimal("10.70"))
         self.assertIsNone(order.phone)
-        self.assertEqual(order.contact_phone, "+33612345678")
+        self.assertEqual(order.customer.phone, "+33612345678")
 
     def test_multi_currency_order_uses_shop_money(self):
         payload = load("order_multi_currency.json")
         order = order_mapper.order_from_webhook(payload)
         self.assertEqual((order.currency, order.presentment_currency), ("EUR", "USD"))
-        self.assertTrue(order.is_multi_currency)
         self.assertEqual(
             [line.unit_price for line in order.lines],
             [Decimal("55.43"), Decimal("24.73")],
@@ -243,11 +244,9 @@ class TestWebhookOrder(MapperCase):
         order = order_mapper.order_from_webhook(load("order_guest_no_customer.json"))
         self.assertIsNone(order.customer)
         self.assertIsNone(order.phone)
-        self.assertIsNone(order.contact_phone)
         self.assertEqual(order.email, "priya.r@example.net")
-        self.assertEqual(order.contact_email, "priya.r@example.net")
         self.assertIsNone(order.shipping_address)
-        self.assertEqual(order.billing_address.full_name, "Priya Raman")
+        self.assertEqual(order.billing_address.name, "Priya Raman")
         self.assertIsNone(order.billing_address.phone)
         self.assertEqual(order.shipping_lines, ())
         self.assertFalse(order.lines[0].requires_shipping)
@@ -491,7 +490,7 @@ class TestGraphqlOrder(MapperCase):
         order = order_mapper.order_from_graphql(self.node)
         self.assertIsNone(order.customer.email)
         self.assertIsNone(order.customer.phone)
-        self.assertEqual(order.contact_email, "emily.carter@example.com")
+        self.assertEqual(order.email, "emily.carter@example.com")
 
     def test_guest(self):
         self.node["customer"] = None
@@ -557,18 +556,20 @@ class TestRefund(MapperCase):
         self.assertEqual(refund.note, "Customer returned one tee (wrong size).")
         (line,) = refund.lines
         self.assertEqual(line.line_gid, order.lines[0].gid)
-        self.assertIsNotNone(order.line(line.line_gid))
         self.assertEqual(line.quantity, 1)
         self.assertEqual(line.subtotal, Decimal("22.50"))
         self.assertEqual(line.total_tax, Decimal("2.00"))
         self.assertEqual(line.restock_type, "return")
-        self.assertTrue(line.restocks)
-        self.assertEqual(refund.restocked_lines, (line,))
         self.assertEqual(refund.shipping_amount, 0)
         self.assertEqual(refund.currency, "USD")
         self.assertEqual(refund.transactions_total, Decimal("24.50"))
         self.assertEqual(refund.transactions_currency, "USD")
-        self.assertEqual(refund.total, refund.transactions_total)
+        self.assertEqual(
+            sum(line.subtotal + line.total_tax for line in refund.lines)
+            + refund.shipping_amount
+            + refund.shipping_tax,
+            refund.transactions_total,
+        )
         # half of the line: its net amount and taxes split by quantity
         ordered = order.lines[0]
         self.assertEqual(line.subtotal, ordered.net_amount / ordered.quantity)
@@ -599,7 +600,12 @@ class TestRefund(MapperCase):
         refund = order_mapper.refund_from_webhook(self.payload)
         self.assertEqual(refund.shipping_amount, Decimal("6.95"))
         self.assertEqual(refund.shipping_tax, Decimal("0.62"))
-        self.assertEqual(refund.total, Decimal("32.07"))
+        self.assertEqual(
+            sum(line.subtotal + line.total_tax for line in refund.lines)
+            + refund.shipping_amount
+            + refund.shipping_tax,
+            Decimal("32.07"),
+        )
 
     def test_shipping_refund_adjustment(self):
         self.payload["order_adjustments"] = [
