@@ -1157,26 +1157,3 @@ def refund_from_webhook(payload: dict) -> canonical.CanonicalRefund:
         transactions_currency=next(iter(paid_currencies), None),
         currency=next(iter(currencies), None),
     )
-
-
-# ----------------------------------------------------------------------
-# helpers for the importer
-# ----------------------------------------------------------------------
-def lines_requiring_mapping(order: canonical.CanonicalOrder) -> tuple:
-    """The lines whose product must be found in Odoo, one per product.
-
-    Shipping lines are not included (they use the backend's shipping
-    product); lines with no unit ordered are skipped; lines of the same
-    variant (else the same SKU) are given once, first one first.
-    """
-    seen = set()
-    result = []
-    for line in order.lines:
-        if line.quantity <= 0:
-            continue
-        key = line.variant_gid or (f"sku:{line.sku}" if line.sku else line.gid)
-        if key in seen:
-            continue
-        seen.add(key)
-        result.append(line)
-    return tuple(result)

@@ -7,7 +7,7 @@ import unittest
 from decimal import Decimal
 
 from odoo.addons.retail_connector_base.services import errors
-from odoo.addons.retail_shopify.services import canonical, order_mapper
+from odoo.addons.retail_shopify.services import order_mapper
 from odoo.addons.retail_shopify.simulator.schema import load_schema
 
 ADDON = pathlib.Path(order_mapper.__file__).resolve().parent.parent
@@ -667,31 +667,6 @@ class TestRefund(MapperCase):
             payload,
             "refund_line_items[0].subtotal_set.shop_money.amount",
         )
-
-
-class TestLinesRequiringMapping(unittest.TestCase):
-    def test_one_line_per_product(self):
-        payload = load("order_paid_tax_excluded.json")
-        order = order_mapper.order_from_webhook(payload)
-        self.assertEqual(order_mapper.lines_requiring_mapping(order), order.lines)
-        again = dataclasses.replace(order.lines[0], gid="gid://shopify/LineItem/1")
-        nothing = dataclasses.replace(
-            order.lines[1],
-            gid="gid://shopify/LineItem/2",
-            variant_gid=None,
-            sku="GIFT-WRAP",
-            quantity=0,
-        )
-        order = dataclasses.replace(order, lines=(*order.lines, again, nothing))
-        self.assertEqual(
-            [line.sku for line in order_mapper.lines_requiring_mapping(order)],
-            ["TEE-ORG-NAV-M", "TOTE-CNV-NAT"],
-        )
-
-    def test_shipping_lines_are_not_products(self):
-        order = order_mapper.order_from_webhook(load("order_cancelled.json"))
-        lines = order_mapper.lines_requiring_mapping(order)
-        self.assertTrue(all(isinstance(line, canonical.OrderLine) for line in lines))
 
 
 def _selection_tree(selection_set):
