@@ -13,7 +13,8 @@ from odoo.addons.retail_connector_base.services import errors
 from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
-from ..services.order_mapper import order_from_graphql, order_from_webhook
+from ..services.order_graphql import order_from_graphql
+from ..services.order_webhook import order_from_webhook
 from ..services.version import API_VERSION
 
 _logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ import re
 from odoo import fields, models
 
 from ..services import refunds
-from ..services.order_mapper import refund_from_webhook
+from ..services.refund_webhook import refund_from_webhook
 
 
 class ShopifyRefundPolicyMixin(models.AbstractModel):

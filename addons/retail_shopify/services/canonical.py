@@ -1,8 +1,9 @@
 """The canonical Shopify order: one shape for webhooks and GraphQL answers.
 
 Webhook payloads (REST-shaped JSON) and GraphQL order nodes are both mapped
-to these frozen dataclasses by :mod:`.order_mapper`, so the rest of the
-connector compares and imports one kind of object whatever the source.
+to these frozen dataclasses, by :mod:`.order_webhook` and :mod:`.order_graphql`
+(refunds by :mod:`.refund_webhook`), so the rest of the connector compares
+and imports one kind of object whatever the source.
 
 Conventions:
 
