@@ -108,9 +108,6 @@ class TestGraphQLContract(unittest.TestCase):
         self.assertIn("changeFromQuantity", quantity.fields)
 
     def test_every_operation_is_used_or_exercised(self):
-        models_dir = ADDON_DIR / "models"
-        if not models_dir.is_dir() or not any(models_dir.glob("*.py")):
-            self.skipTest("the connector has no models yet: nothing can use them")
         sources = []
         for path in sorted(ADDON_DIR.rglob("*.py")):
             relative = path.relative_to(ADDON_DIR)
