@@ -5,6 +5,7 @@ import pathlib
 import unittest
 
 from odoo.addons.retail_shopify.services import operations, order_graphql, order_webhook
+from odoo.addons.retail_shopify.services.version import API_VERSION
 from odoo.addons.retail_shopify.simulator.schema import load_schema
 
 from .mapper_case import MapperCase, load
@@ -223,7 +224,7 @@ class TestGraphqlDocuments(unittest.TestCase):
     def test_documents_validate_against_the_schema(self):
         import graphql
 
-        schema = load_schema("2026-10")
+        schema = load_schema(API_VERSION)
         for name, variables in (
             ("OrdersUpdatedSince", {"first": POLL_PAGE_SIZE}),
             ("OrderById", {}),
