@@ -133,7 +133,7 @@ def baseline(env, backend, tax, payloads):
 
 
 def connector(env, backend, payloads):
-    from odoo.addons.retail_shopify.services.order_mapper import (  # noqa: PLC0415
+    from odoo.addons.retail_shopify.services.order_webhook import (  # noqa: PLC0415
         order_from_webhook,
     )
 

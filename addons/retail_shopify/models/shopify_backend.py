@@ -13,11 +13,13 @@ from odoo.addons.retail_connector_base.services import errors
 from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
-from ..services.order_mapper import order_from_graphql, order_from_webhook
+from ..services.order_graphql import order_from_graphql
+from ..services.order_webhook import order_from_webhook
+from ..services.version import API_VERSION
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-10"
+DEFAULT_API_VERSION = API_VERSION
 
 
 class ShopifyBackend(models.Model):

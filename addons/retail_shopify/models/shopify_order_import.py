@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.addons.retail_connector_base.services import errors
 
 from ..services import webhooks
-from ..services.order_mapper import order_from_graphql, truncated_connections
+from ..services.order_graphql import order_from_graphql, truncated_connections
 
 # OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
 RECONCILE_PAGE_SIZE = 5

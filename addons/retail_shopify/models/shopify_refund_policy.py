@@ -1,7 +1,7 @@
 from odoo import fields, models
 
 from ..services import refunds
-from ..services.order_mapper import refund_from_webhook
+from ..services.refund_webhook import refund_from_webhook
 
 
 class ShopifyRefundPolicyMixin(models.AbstractModel):

@@ -1,8 +1,9 @@
 """The canonical Shopify order: one shape for webhooks and GraphQL answers.
 
 Webhook payloads (REST-shaped JSON) and GraphQL order nodes are both mapped
-to these frozen dataclasses by :mod:`.order_mapper`, so the rest of the
-connector compares and imports one kind of object whatever the source.
+to these frozen dataclasses, by :mod:`.order_webhook` and :mod:`.order_graphql`
+(refunds by :mod:`.refund_webhook`), so the rest of the connector compares
+and imports one kind of object whatever the source.
 
 Conventions:
 
@@ -58,14 +59,6 @@ class Address:
     country_code: str | None = None
     phone: str | None = None
 
-    @property
-    def full_name(self):
-        """The name to print: ``name``, else first and last name joined."""
-        if self.name:
-            return self.name
-        parts = [part for part in (self.first_name, self.last_name) if part]
-        return " ".join(parts) or None
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class Customer:
@@ -76,11 +69,6 @@ class Customer:
     phone: str | None = None
     first_name: str | None = None
     last_name: str | None = None
-
-    @property
-    def full_name(self):
-        parts = [part for part in (self.first_name, self.last_name) if part]
-        return " ".join(parts) or None
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -95,10 +83,6 @@ class TaxLine:
     title: str
     rate: Decimal
     amount: Decimal
-
-    @property
-    def rate_percent(self):
-        return self.rate * 100
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -147,12 +131,6 @@ class OrderLine:
     @property
     def tax_amount(self):
         return _sum(tax.amount for tax in self.tax_lines)
-
-    @property
-    def display_name(self):
-        if self.variant_title:
-            return f"{self.title} - {self.variant_title}"
-        return self.title
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -221,43 +199,12 @@ class CanonicalOrder:
         return self.cancelled_at is not None
 
     @property
-    def is_paid(self):
-        return self.financial_status == "paid"
-
-    @property
-    def is_multi_currency(self):
-        """Whether the buyer paid in another currency than the shop's."""
-        return self.presentment_currency != self.currency
-
-    @property
-    def contact_email(self):
-        """The order's email, else the customer's."""
-        return self.email or (self.customer.email if self.customer else None)
-
-    @property
-    def contact_phone(self):
-        return self.phone or (self.customer.phone if self.customer else None)
-
-    @property
-    def lines_gross_amount(self):
-        """Sum of the lines before discounts."""
-        return _sum(line.gross_amount for line in self.lines)
-
-    @property
     def lines_net_amount(self):
         return _sum(line.net_amount for line in self.lines)
 
     @property
-    def lines_discount(self):
-        return _sum(line.total_discount for line in self.lines)
-
-    @property
     def shipping_net_amount(self):
         return _sum(line.net_amount for line in self.shipping_lines)
-
-    @property
-    def shipping_discount(self):
-        return _sum(line.total_discount for line in self.shipping_lines)
 
     @property
     def tax_lines_amount(self):
@@ -288,10 +235,6 @@ class CanonicalOrder:
         """
         return max(ZERO, self.computed_total - self.total_price)
 
-    def line(self, gid):
-        """The line with this gid, or None."""
-        return next((line for line in self.lines if line.gid == gid), None)
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class RefundLine:
@@ -311,15 +254,6 @@ class RefundLine:
     restock_type: str = "no_restock"
     title: str | None = None
     sku: str | None = None
-
-    @property
-    def total(self):
-        return self.subtotal + self.total_tax
-
-    @property
-    def restocks(self):
-        """Whether the units go back to stock."""
-        return self.restock_type != "no_restock"
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -343,40 +277,3 @@ class CanonicalRefund:
     transactions_total: Decimal = ZERO
     transactions_currency: str | None = None
     legacy_id: int | None = None
-
-    @property
-    def lines_subtotal(self):
-        return _sum(line.subtotal for line in self.lines)
-
-    @property
-    def lines_tax(self):
-        return _sum(line.total_tax for line in self.lines)
-
-    @property
-    def total(self):
-        """Lines and shipping refunded, taxes added, in ``currency``.
-
-        Right for orders whose taxes are excluded from prices; see
-        :meth:`refunded_amount` for the general case.
-        """
-        return (
-            self.lines_subtotal
-            + self.lines_tax
-            + self.shipping_amount
-            + self.shipping_tax
-        )
-
-    def refunded_amount(self, taxes_included):
-        """What the lines and shipping refunded are worth, taxes included.
-
-        With ``taxes_included`` (the order's flag) the subtotals and the
-        shipping amount already hold their taxes: adding them again would
-        count the tax twice.
-        """
-        if taxes_included:
-            return self.lines_subtotal + self.shipping_amount
-        return self.total
-
-    @property
-    def restocked_lines(self):
-        return tuple(line for line in self.lines if line.restocks)

@@ -13,22 +13,24 @@ Odoo means for the order's fulfilment status.
 
 import dataclasses
 import datetime
-from typing import Annotated, NoReturn
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainValidator, ValidationError
+from pydantic import PlainValidator
 
-from odoo.addons.retail_connector_base.services import errors
-
-from .order_mapper import (
-    API_VERSION,
-    LineItemGid,
+from odoo.addons.retail_connector_base.services.validation import (
     NumericId,
     OptionalTimestamp,
+    PayloadModel,
     Quantity,
-    _gid,
-    _path,
-    _problem,
-    _text,
+    text,
+)
+
+from .payloads import (
+    FulfillmentGid,
+    LineItemGid,
+    ShopifyContext,
+    gid_number,
+    webhook_hint,
 )
 
 #: statuses of a REST fulfilment
@@ -58,16 +60,11 @@ def _tracking_values(value):
     return tuple(item.strip() for item in value if item and item.strip())
 
 
-FulfillmentGid = Annotated[str, _gid("Fulfillment")]
 Status = Annotated[str, PlainValidator(_status)]
 TrackingValues = Annotated[tuple[str, ...], PlainValidator(_tracking_values)]
 
 
-class _Rest(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class RestFulfillmentLine(_Rest):
+class RestFulfillmentLine(PayloadModel):
     id: NumericId | None = None
     admin_graphql_api_id: LineItemGid | None = None
     quantity: Quantity
@@ -76,7 +73,7 @@ class RestFulfillmentLine(_Rest):
     title: str | None = None
 
 
-class RestFulfillment(_Rest):
+class RestFulfillment(PayloadModel):
     id: NumericId | None = None
     admin_graphql_api_id: FulfillmentGid
     order_id: NumericId
@@ -145,26 +142,7 @@ class Fulfillment:
         return frozenset(line.gid for line in self.lines)
 
 
-def _fail(label, gid, path, problem, more=()) -> NoReturn:
-    message = f"Shopify fulfilment {label}: {path} {problem}."
-    if more:
-        message += f" Also invalid: {', '.join(more[:5])}"
-        message += " and more." if len(more) > 5 else "."
-    details = {"field": path, "source": "webhook"}
-    if more:
-        details["other_fields"] = list(more)
-    if gid:
-        details["remote_ref"] = gid
-    raise errors.PayloadValidationError(
-        message,
-        hint=f"The fulfilment webhook does not give a usable {path}: check that "
-        f"the webhook subscription uses API version {API_VERSION} and sends the "
-        "whole resource (no includeFields), then replay the event.",
-        details=details,
-    )
-
-
-def _validate(payload):
+def _context(payload):
     label = gid = None
     if isinstance(payload, dict):
         gid = payload.get("admin_graphql_api_id")
@@ -172,30 +150,22 @@ def _validate(payload):
             gid = None
         name = payload.get("name")
         label = name if isinstance(name, str) and name.strip() else gid
-    label = label or "(no id)"
-    if not isinstance(payload, dict):
-        _fail(label, gid, "(payload)", f"is a {type(payload).__name__}, not an object")
-    try:
-        return RestFulfillment.model_validate(payload), label, gid
-    except ValidationError as exc:
-        problems = exc.errors(include_url=False)
-        first = _path(problems[0]["loc"])
-        more = []
-        for problem in problems[1:]:
-            path = _path(problem["loc"])
-            if path not in more and path != first:
-                more.append(path)
-        _fail(label, gid, first, _problem(problems[0]), more)
+    return ShopifyContext(
+        "Shopify fulfilment",
+        label or "(no id)",
+        gid,
+        hint=webhook_hint("fulfilment webhook"),
+        source="webhook",
+    )
 
 
 def fulfillment_from_webhook(payload: dict) -> Fulfillment:
     """Map a ``fulfillments/create`` or ``fulfillments/update`` payload."""
-    data, label, gid = _validate(payload)
-    legacy_id = int(data.admin_graphql_api_id.rsplit("/", 1)[1])
+    ctx = _context(payload)
+    data = ctx.validate(RestFulfillment, payload)
+    legacy_id = gid_number(data.admin_graphql_api_id)
     if data.id is not None and data.id != legacy_id:
-        _fail(
-            label,
-            gid,
+        ctx.fail(
             "id",
             f"is invalid: {data.id} differs from admin_graphql_api_id "
             f"{data.admin_graphql_api_id}",
@@ -204,10 +174,8 @@ def fulfillment_from_webhook(payload: dict) -> Fulfillment:
     for index, line in enumerate(data.line_items):
         if line.admin_graphql_api_id:
             line_gid = line.admin_graphql_api_id
-            if line.id is not None and line.id != int(line_gid.rsplit("/", 1)[1]):
-                _fail(
-                    label,
-                    gid,
+            if line.id is not None and line.id != gid_number(line_gid):
+                ctx.fail(
                     f"line_items[{index}].id",
                     f"is invalid: {line.id} differs from admin_graphql_api_id "
                     f"{line_gid}",
@@ -215,30 +183,30 @@ def fulfillment_from_webhook(payload: dict) -> Fulfillment:
         elif line.id is not None:
             line_gid = f"gid://shopify/LineItem/{line.id}"
         else:
-            _fail(label, gid, f"line_items[{index}].admin_graphql_api_id", "is missing")
+            ctx.fail(f"line_items[{index}].admin_graphql_api_id", "is missing")
         lines.append(
             FulfillmentLine(
                 gid=line_gid,
                 quantity=line.quantity,
                 remaining=line.fulfillable_quantity,
-                sku=_text(line.sku),
-                title=_text(line.title),
+                sku=text(line.sku),
+                title=text(line.title),
             )
         )
     numbers = data.tracking_numbers or tuple(
-        n for n in (_text(data.tracking_number),) if n
+        n for n in (text(data.tracking_number),) if n
     )
-    urls = data.tracking_urls or tuple(u for u in (_text(data.tracking_url),) if u)
+    urls = data.tracking_urls or tuple(u for u in (text(data.tracking_url),) if u)
     return Fulfillment(
         gid=data.admin_graphql_api_id,
         legacy_id=legacy_id,
         order_gid=f"gid://shopify/Order/{data.order_id}",
-        name=_text(data.name),
+        name=text(data.name),
         status=data.status,
-        shipment_status=(_text(data.shipment_status) or "").lower() or None,
+        shipment_status=(text(data.shipment_status) or "").lower() or None,
         created_at=data.created_at,
         updated_at=data.updated_at,
-        tracking_company=_text(data.tracking_company),
+        tracking_company=text(data.tracking_company),
         tracking_numbers=numbers,
         tracking_urls=urls,
         lines=tuple(lines),

@@ -14,10 +14,11 @@ from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
 from .cost import CostBucket, MemoryCostLimiter
 from .operations import default_store
+from .version import API_VERSION
 
 _logger = logging.getLogger(__name__)
 
-DEFAULT_API_VERSION = "2026-10"
+DEFAULT_API_VERSION = API_VERSION
 TOKEN_HEADER = "X-Shopify-Access-Token"
 ADMIN_HOST = "https://admin.shopify.com"
 STALE_QUANTITY = "CHANGE_FROM_QUANTITY_STALE"
@@ -41,7 +42,6 @@ ADMIN_PATHS = {
 _GID_RE = re.compile(
     r"^gid://shopify/(?P<kind>[A-Za-z][A-Za-z0-9]*)/(?P<id>\d+)(?:\?.*)?$"
 )
-_KIND_RE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 _HOST_RE = re.compile(r"^[a-z0-9][a-z0-9.-]*(?::\d+)?$")
 
 
@@ -56,18 +56,6 @@ class StaleQuantityError(errors.ConflictError):
 # ----------------------------------------------------------------------
 # global ids
 # ----------------------------------------------------------------------
-def make_gid(kind, id):
-    """``make_gid("Order", 123)`` → ``"gid://shopify/Order/123"``."""
-    if not isinstance(kind, str) or not _KIND_RE.match(kind):
-        raise ValueError(f"{kind!r} is not a Shopify object type")
-    if isinstance(id, bool):
-        raise ValueError(f"{id!r} is not a numeric id")
-    text = str(id).strip()
-    if not text.isdigit():
-        raise ValueError(f"{id!r} is not a numeric id")
-    return f"gid://shopify/{kind}/{int(text)}"
-
-
 def parse_gid(gid):
     """``(kind, id)`` of a Shopify global id; ValueError otherwise."""
     match = _GID_RE.match(gid.strip()) if isinstance(gid, str) else None

@@ -29,11 +29,17 @@ import unicodedata
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from odoo.addons.retail_connector_base.services import errors
+from odoo.addons.retail_connector_base.services import errors, validation
+from odoo.addons.retail_connector_base.services.validation import (
+    Money,
+    NumericId,
+    OptionalTimestamp,
+    PayloadModel,
+)
 
-from .order_mapper import Money, NumericId, OptionalTimestamp, ProductGid, VariantGid
+from .payloads import ProductGid, ShopifyContext, VariantGid
 
 #: Shopify's single option of a product without variants
 DEFAULT_OPTION = "Title"
@@ -401,11 +407,7 @@ def is_missing_product(user_errors):
 # ----------------------------------------------------------------------
 # webhooks (REST-shaped JSON)
 # ----------------------------------------------------------------------
-class _Rest(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class RestVariant(_Rest):
+class RestVariant(PayloadModel):
     id: NumericId
     admin_graphql_api_id: VariantGid | None = None
     title: str | None = None
@@ -416,7 +418,7 @@ class RestVariant(_Rest):
     inventory_item_id: NumericId | None = None
 
 
-class RestProduct(_Rest):
+class RestProduct(PayloadModel):
     id: NumericId
     admin_graphql_api_id: ProductGid | None = None
     title: str
@@ -426,7 +428,7 @@ class RestProduct(_Rest):
     variants: tuple[RestVariant, ...]
 
 
-class RestDeletedProduct(_Rest):
+class RestDeletedProduct(PayloadModel):
     id: NumericId
 
 
@@ -466,47 +468,20 @@ class RemoteProduct:
     variants: tuple[RemoteVariant, ...]
 
 
-def _path(loc):
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
-    return text or "(payload)"
-
-
 def _validate(model, data, topic):
-    label = "(unknown)"
+    label = None
     if isinstance(data, dict):
-        label = str(data.get("admin_graphql_api_id") or data.get("id") or label)
-    hint = (
-        f"The {topic} payload does not give a usable {{field}}: check that the "
-        "webhook subscription sends the whole product (no includeFields), then "
-        "replay the event."
+        label = data.get("admin_graphql_api_id") or data.get("id")
+    ctx = ShopifyContext(
+        f"Shopify {topic}",
+        str(label or "(unknown)"),
+        str(label) if label else None,
+        hint=f"The {topic} payload does not give a usable {{path}}: check that "
+        "the webhook subscription sends the whole product (no includeFields), "
+        "then replay the event.",
+        source="webhook",
     )
-    if not isinstance(data, dict):
-        raise errors.PayloadValidationError(
-            f"Shopify {topic} {label}: the payload is not a JSON object.",
-            hint=hint.format(field="payload"),
-            details={"field": "(payload)"},
-        )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problem = exc.errors(include_url=False)[0]
-        field = _path(problem["loc"])
-        what = "is missing" if problem["type"] == "missing" else "is invalid"
-        raise errors.PayloadValidationError(
-            f"Shopify {topic} {label}: {field} {what} ({problem['msg']}).",
-            hint=hint.format(field=field),
-            details={"field": field, "remote_ref": label},
-        ) from None
-
-
-def _text(value):
-    value = (value or "").strip()
-    return value or None
+    return ctx.validate(model, data)
 
 
 def product_from_webhook(payload):
@@ -529,8 +504,8 @@ def product_from_webhook(payload):
             RemoteVariant(
                 gid=v.admin_graphql_api_id or f"gid://shopify/ProductVariant/{v.id}",
                 title=v.title,
-                sku=_text(v.sku),
-                barcode=_text(v.barcode),
+                sku=validation.text(v.sku),
+                barcode=validation.text(v.barcode),
                 price=v.price,
                 inventory_item_gid=f"gid://shopify/InventoryItem/{v.inventory_item_id}"
                 if v.inventory_item_id

@@ -1,12 +1,6 @@
-"""Shopify webhook deliveries: headers, topics and shop domains."""
+"""Shopify webhook deliveries: header names, topics and shop domains."""
 
-import dataclasses
-import datetime
 import re
-
-from odoo.addons.retail_connector_base.services.timeutils import (
-    parse_remote_datetime,
-)
 
 HEADER_HMAC = "X-Shopify-Hmac-Sha256"
 HEADER_TOPIC = "X-Shopify-Topic"
@@ -60,83 +54,6 @@ SUBSCRIBED_TOPICS = tuple(topic for topic in TOPICS if topic not in COMPLIANCE_T
 
 SHOP_DOMAIN_RE = re.compile(r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
 _TOPIC_RE = re.compile(r"^[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)+$")
-_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
-
-
-@dataclasses.dataclass(frozen=True)
-class WebhookHeaders:
-    """The Shopify headers of one delivery (None when absent)."""
-
-    hmac: str | None = None
-    topic: str | None = None
-    shop_domain: str | None = None
-    event_id: str | None = None
-    webhook_id: str | None = None
-    api_version: str | None = None
-    triggered_at: datetime.datetime | None = None
-
-    @property
-    def handler(self):
-        """Name of the handler of the topic, or None for an unknown topic."""
-        return TOPICS.get(self.topic or "")
-
-    @property
-    def is_compliance(self):
-        return self.topic in COMPLIANCE_TOPICS
-
-
-def _items(headers):
-    if headers is None:
-        return []
-    items = headers.items() if hasattr(headers, "items") else headers
-    return [(str(name), value) for name, value in items]
-
-
-def _value(value):
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode("latin-1")
-    value = str(value).strip()
-    return value or None
-
-
-def _triggered_at(value):
-    if not value:
-        return None
-    # Shopify sends nanoseconds; datetime keeps microseconds
-    text = _FRACTION_RE.sub(r"\1", value)
-    try:
-        return parse_remote_datetime(text)
-    except ValueError:
-        return None
-
-
-def parse_headers(headers):
-    """Read the Shopify headers of a delivery, whatever their case.
-
-    ``headers`` is a mapping (a dict, werkzeug headers...) or pairs. The
-    topic and shop domain are lower-cased, ``triggered_at`` becomes a naive
-    UTC datetime (None when absent or unreadable).
-    """
-    found = {}
-    for name, value in _items(headers):
-        found.setdefault(name.strip().lower(), _value(value))
-
-    def get(name):
-        return found.get(name.lower())
-
-    topic = get(HEADER_TOPIC)
-    shop_domain = get(HEADER_SHOP_DOMAIN)
-    return WebhookHeaders(
-        hmac=get(HEADER_HMAC),
-        topic=topic.lower() if topic else None,
-        shop_domain=shop_domain.lower() if shop_domain else None,
-        event_id=get(HEADER_EVENT_ID),
-        webhook_id=get(HEADER_WEBHOOK_ID),
-        api_version=get(HEADER_API_VERSION),
-        triggered_at=_triggered_at(get(HEADER_TRIGGERED_AT)),
-    )
 
 
 def validate_shop_domain(value):

@@ -1,4 +1,5 @@
-from . import test_order_mapper
+from . import test_order_webhook
+from . import test_order_graphql
 from . import test_webhooks
 from . import test_backend
 from . import test_order_import
@@ -15,7 +16,7 @@ from . import test_fulfillment
 from . import test_product_link
 from . import test_inventory
 from . import test_refund_services
-from . import test_refund_mapper
+from . import test_refund_webhook
 from . import test_simulator_refund
 from . import test_refund
 from . import test_refund_concurrency

@@ -4,6 +4,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+import graphql
 import requests
 import responses
 
@@ -648,13 +649,6 @@ class TestBulk(ClientCase):
 
 class TestUrlsAndGids(ClientCase):
     def test_gid_helpers(self):
-        self.assertEqual(
-            graphql_client.make_gid("Order", 123), "gid://shopify/Order/123"
-        )
-        self.assertEqual(
-            graphql_client.make_gid("ProductVariant", "45"),
-            "gid://shopify/ProductVariant/45",
-        )
         self.assertEqual(graphql_client.gid_to_id("gid://shopify/Order/123"), 123)
         self.assertEqual(graphql_client.gid_to_id("gid://shopify/LineItem/7?from=x"), 7)
         self.assertEqual(graphql_client.gid_to_id("99"), 99)
@@ -662,9 +656,6 @@ class TestUrlsAndGids(ClientCase):
         for bad in ("gid://shopify/Order/", "gid://other/Order/1", "Order/1", None):
             with self.assertRaises(ValueError):
                 graphql_client.gid_to_id(bad)
-        for kind, number in (("Order", "x"), ("Bad Kind", 1), ("Order", True)):
-            with self.assertRaises(ValueError):
-                graphql_client.make_gid(kind, number)
 
     def test_admin_urls(self):
         self.assertEqual(
@@ -765,6 +756,132 @@ class TestOperationStore(unittest.TestCase):
             "fragment ShopFields on Shop { id name }",
         )
         self.assertEqual(self.store.operation_type("ShopInfo"), "query")
+
+    def write_fragment(self, name, text):
+        directory = self.directory / "fragments"
+        directory.mkdir(exist_ok=True)
+        (directory / f"{name}.graphql").write_text(text, encoding="utf-8")
+
+    def test_fragments_are_appended_transitively_each_once(self):
+        self.write_operation(
+            "OrderById",
+            "query OrderById($id: ID!) {\n"
+            "  order(id: $id) { ...OrderFields lineItems { ...LineFields } }\n"
+            "}\n",
+        )
+        self.write_fragment(
+            "OrderFields",
+            "fragment OrderFields on Order {\n"
+            "  id\n  totalPriceSet { ...ShopMoney }\n}\n",
+        )
+        self.write_fragment(
+            "LineFields",
+            "fragment LineFields on LineItem {\n"
+            "  id\n  priceSet { ...ShopMoney }\n  taxLines { ...TaxFields }\n}\n",
+        )
+        self.write_fragment(
+            "TaxFields", "fragment TaxFields on TaxLine { priceSet { ...ShopMoney } }"
+        )
+        self.write_fragment(
+            "ShopMoney", "fragment ShopMoney on MoneyBag { shopMoney { amount } }"
+        )
+        self.write_fragment("Unused", "fragment Unused on Shop { id }")
+        self.assertEqual(
+            self.store.fragments("OrderById"),
+            ("OrderFields", "ShopMoney", "LineFields", "TaxFields"),
+        )
+        text = self.store.get("OrderById")
+        self.assertTrue(
+            text.startswith((self.directory / "OrderById.graphql").read_text())
+        )
+        self.assertTrue(
+            text.endswith(
+                "fragment TaxFields on TaxLine { priceSet { ...ShopMoney } }\n"
+            )
+        )
+        document = graphql.parse(text)
+        self.assertEqual(
+            [d.name.value for d in document.definitions],
+            ["OrderById", "OrderFields", "ShopMoney", "LineFields", "TaxFields"],
+        )
+        schema = graphql.build_schema(
+            """
+            type Query { order(id: ID!): Order }
+            type Order { id: ID! totalPriceSet: MoneyBag! lineItems: [LineItem!]! }
+            type LineItem { id: ID! priceSet: MoneyBag! taxLines: [TaxLine!]! }
+            type TaxLine { priceSet: MoneyBag! }
+            type MoneyBag { shopMoney: Money! }
+            type Money { amount: String! }
+            type Shop { id: ID! }
+            """
+        )
+        self.assertEqual(graphql.validate(schema, document), [])
+        self.assertEqual(self.store.operation_type("OrderById"), "query")
+        self.assertEqual(self.store.names(), ["OrderById"])
+        self.assertEqual(
+            self.store.fragment_names(),
+            ["LineFields", "OrderFields", "ShopMoney", "TaxFields", "Unused"],
+        )
+
+    def test_operation_without_spreads_is_sent_as_written(self):
+        self.write_fragment("ShopFields", "fragment ShopFields on Shop { id }")
+        self.write_operation("ShopInfo", OPERATIONS["ShopInfo"])
+        self.assertEqual(self.store.get("ShopInfo"), OPERATIONS["ShopInfo"])
+        self.assertEqual(self.store.fragments("ShopInfo"), ())
+
+    def test_fragments_defined_in_the_file_are_not_looked_up(self):
+        self.write_fragment("ShopFields", "fragment ShopFields on Shop { name }")
+        text = (
+            "query ShopInfo { shop { ...ShopFields } }\n"
+            "fragment ShopFields on Shop { id }\n"
+        )
+        self.write_operation("ShopInfo", text)
+        self.assertEqual(self.store.get("ShopInfo"), text)
+        self.assertEqual(self.store.fragments("ShopInfo"), ())
+
+    def test_missing_fragment(self):
+        self.write_operation("ShopInfo", "query ShopInfo { shop { ...ShopFields } }")
+        with self.assertRaises(ValueError) as caught:
+            self.store.get("ShopInfo")
+        self.assertIn(
+            "ShopInfo.graphql spreads fragment ShopFields", str(caught.exception)
+        )
+        self.assertIn("fragments/ShopFields.graphql", str(caught.exception))
+        self.write_operation("Nested", "query Nested { shop { ...Outer } }")
+        self.write_fragment("Outer", "fragment Outer on Shop { ...Inner }")
+        with self.assertRaisesRegex(ValueError, "Outer.graphql spreads fragment Inner"):
+            self.store.get("Nested")
+        with self.assertRaises(ValueError) as caught:
+            self.store.validate()
+        self.assertIn("ShopInfo", str(caught.exception))
+        self.assertIn("Inner", str(caught.exception))
+
+    def test_bad_fragment_files(self):
+        self.write_operation("ShopInfo", "query ShopInfo { shop { ...ShopFields } }")
+        for text, message in (
+            ("fragment Other on Shop { id }", "must be named ShopFields"),
+            (
+                "fragment ShopFields on Shop { id }\nfragment More on Shop { id }",
+                "exactly one fragment",
+            ),
+            ("query ShopFields { shop { id } }", "exactly one fragment"),
+            ("type Shop { id: ID }", "exactly one fragment"),
+            ("fragment ShopFields on Shop {", "not valid GraphQL"),
+        ):
+            with self.subTest(text=text):
+                self.store.clear()
+                self.write_fragment("ShopFields", text)
+                with self.assertRaisesRegex(ValueError, message):
+                    self.store.get("ShopInfo")
+
+    def test_fragments_are_cached_until_cleared(self):
+        self.write_operation("ShopInfo", "query ShopInfo { shop { ...ShopFields } }")
+        self.write_fragment("ShopFields", "fragment ShopFields on Shop { id }")
+        self.assertIn("{ id }", self.store.get("ShopInfo"))
+        self.write_fragment("ShopFields", "fragment ShopFields on Shop { name }")
+        self.assertIn("{ id }", self.store.get("ShopInfo"))
+        self.store.clear()
+        self.assertIn("{ name }", self.store.get("ShopInfo"))
 
     def test_validate_reports_every_bad_file(self):
         self.write_operation("Good", "query Good { shop { id } }")

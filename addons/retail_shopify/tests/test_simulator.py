@@ -8,6 +8,7 @@ import requests
 from requests.adapters import BaseAdapter
 
 from odoo.addons.retail_connector_base.services.signatures import verify_hmac_sha256
+from odoo.addons.retail_shopify.services.operations import default_store
 from odoo.addons.retail_shopify.simulator.adapter import SimulatorAdapter
 from odoo.addons.retail_shopify.simulator.server import serve
 from odoo.addons.retail_shopify.simulator.shopify import (
@@ -23,7 +24,7 @@ ENDPOINT = "/admin/api/2026-10/graphql.json"
 
 
 def document(name):
-    return (GRAPHQL_DIR / f"{name}.graphql").read_text(encoding="utf-8")
+    return default_store().get(name)
 
 
 class FakeClock:
