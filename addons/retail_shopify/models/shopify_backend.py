@@ -44,7 +44,7 @@ class ShopifyBackend(models.Model):
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
-    _retail_channel_xmlid = "retail_shopify.channel_shopify_inbound"
+    _retail_channel_xmlid = "retail_shopify.channel_shopify"
 
     shop_domain = fields.Char(
         required=True,
@@ -363,9 +363,7 @@ class ShopifyBackend(models.Model):
             if backend._shopify_polled_order_exceptions():
                 backend.with_delay(
                     identity_key=f"shopify.retry-polled-orders:{backend.id}",
-                    **backend._retail_job_options(
-                        channel="root.retail.shopify.reconcile"
-                    ),
+                    **backend._retail_job_options("reconcile"),
                 )._shopify_retry_polled_orders()
 
     # ------------------------------------------------------------------

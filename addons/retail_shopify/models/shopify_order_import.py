@@ -114,7 +114,7 @@ class ShopifyOrderImportMixin(models.AbstractModel):
         self.with_delay(
             identity_key=f"shopify.reconcile:{self.id}",
             description=self.env._("Import Shopify orders of %(b)s", b=self.name),
-            **self._retail_job_options(channel="root.retail.shopify.reconcile"),
+            **self._retail_job_options("reconcile"),
         )._reconcile_orders(since=since)
 
     def action_reconcile_orders(self):
@@ -216,7 +216,7 @@ class ShopifyOrderImportMixin(models.AbstractModel):
                 description=self.env._(
                     "Import Shopify orders of %(b)s (continued)", b=self.name
                 ),
-                **self._retail_job_options(channel="root.retail.shopify.reconcile"),
+                **self._retail_job_options("reconcile"),
             )._reconcile_orders(cursor=cursor)
         else:
             self._shopify_finish_order_import()

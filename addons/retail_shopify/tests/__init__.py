@@ -24,3 +24,4 @@ from . import test_product_export
 from . import test_fulfillment_mapper
 from . import test_fulfillment_webhook
 from . import test_webhook_topics_http
+from . import test_job_channels

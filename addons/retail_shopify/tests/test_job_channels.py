@@ -1,0 +1,94 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import TransactionCase
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..models import shopify_order_import as order_import
+from .common import ShopifyTestMixin
+
+INBOUND = "root.retail.shopify.inbound"
+OUTBOUND = "root.retail.shopify.outbound"
+RECONCILE = "root.retail.shopify.reconcile"
+
+
+class TestJobChannels(ShopifyTestMixin, TransactionCase):
+    """Every kind of Shopify job runs in the channel of its flow."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+        cls.env["product.product"].create(
+            {"name": "Stoneware mug", "default_code": "MUG-STONE", "type": "consu"}
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.setup_simulator()
+        product = self.sim.add_product(
+            "Stoneware mug", variants=[{"sku": "MUG-STONE", "price": "14.00"}]
+        )
+        self.variant = product["variants"][0]
+
+    def channels(self, trap):
+        """{job method name: channels} of the jobs trapped so far."""
+        found = {}
+        for job in trap.enqueued_jobs:
+            found.setdefault(job.func.__name__, set()).add(job.channel)
+        return found
+
+    def test_inbound_events(self):
+        event = self.deliver("orders/create", {"id": 1}, event_id="ch-1")
+        with trap_jobs() as trap:
+            event._enqueue()
+            self.assertEqual(self.channels(trap), {"_process": {INBOUND}})
+
+    def test_exports(self):
+        with trap_jobs() as trap:
+            for kind in ("products", "inventory", "fulfillments"):
+                self.backend._retail_schedule_export(kind)
+            trap.assert_jobs_count(3, only=self.backend._retail_export_job)
+            self.assertEqual(self.channels(trap), {"_retail_export_job": {OUTBOUND}})
+
+    def test_order_reconciliation_and_its_continuation(self):
+        for i in range(7):  # two pages of five
+            self.sim.create_order(
+                [{"variant_gid": self.variant["id"], "quantity": 1, "price": "14.00"}],
+                customer={"email": f"buyer{i}@example.org"},
+                notify=False,
+            )
+        with patch.object(order_import, "PAGES_PER_JOB", 1), trap_jobs() as trap:
+            self.backend._shopify_start_order_import(
+                fields.Datetime.now() - timedelta(days=1)
+            )
+            first = self.channels(trap)
+            trap.perform_enqueued_jobs()
+            continued = self.channels(trap)
+        self.assertEqual(first, {"_reconcile_orders": {RECONCILE}})
+        self.assertEqual(continued, {"_reconcile_orders": {RECONCILE}})
+
+    def test_retry_of_orders_held_by_the_poll(self):
+        self.backend._retail_raise_exception(
+            flow="reconciliation",
+            category="mapping",
+            message="Order #1001: no product with SKU UNKNOWN",
+            remote_ref="gid://shopify/Order/1001",
+        )
+        with trap_jobs() as trap:
+            self.backend._retry_held_orders()
+            self.assertEqual(
+                self.channels(trap), {"_shopify_retry_polled_orders": {RECONCILE}}
+            )
+
+    def test_link_products(self):
+        with trap_jobs() as trap:
+            self.backend.action_link_products()
+            started = self.channels(trap)
+            trap.perform_enqueued_jobs()
+            collected = self.channels(trap)
+        self.assertEqual(started, {"_link_products_start": {RECONCILE}})
+        self.assertEqual(collected, {"_link_products_collect": {RECONCILE}})
