@@ -1,3 +1,4 @@
+from . import retail_sync_run_mixin
 from . import retail_backend_mixin
 from . import retail_binding_mixin
 from . import retail_event
@@ -5,3 +6,4 @@ from . import retail_sync_exception
 from . import retail_rate_bucket
 from . import retail_circuit
 from . import retail_backend
+from . import retail_sync_run

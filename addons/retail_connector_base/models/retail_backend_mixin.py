@@ -28,7 +28,7 @@ class RetailBackendMixin(models.AbstractModel):
 
     _name = "retail.backend.mixin"
     _description = "Retail Connector Backend"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "retail.sync.run.mixin"]
     _order = "sequence, name, id"
     _check_company_auto = True
 

@@ -7,3 +7,4 @@ from . import test_services_http_client
 from . import test_services_authenticators
 from . import test_services_timeutils
 from . import test_services_pg
+from . import test_services_sync_runs
