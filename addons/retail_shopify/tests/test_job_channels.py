@@ -5,8 +5,8 @@ from odoo import fields
 from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.models import retail_sync_run
 
-from ..models import shopify_order_import as order_import
 from .common import ShopifyTestMixin
 
 INBOUND = "root.retail.shopify.inbound"
@@ -61,15 +61,15 @@ class TestJobChannels(ShopifyTestMixin, TransactionCase):
                 customer={"email": f"buyer{i}@example.org"},
                 notify=False,
             )
-        with patch.object(order_import, "PAGES_PER_JOB", 1), trap_jobs() as trap:
-            self.backend._shopify_start_order_import(
-                fields.Datetime.now() - timedelta(days=1)
+        with patch.object(retail_sync_run, "PAGES_PER_JOB", 1), trap_jobs() as trap:
+            self.backend._retail_run_start(
+                "orders", since=fields.Datetime.now() - timedelta(days=1)
             )
             first = self.channels(trap)
             trap.perform_enqueued_jobs()
             continued = self.channels(trap)
-        self.assertEqual(first, {"_reconcile_orders": {RECONCILE}})
-        self.assertEqual(continued, {"_reconcile_orders": {RECONCILE}})
+        self.assertEqual(first, {"_job_run": {RECONCILE}})
+        self.assertEqual(continued, {"_job_run": {RECONCILE}})
 
     def test_retry_of_orders_held_by_the_poll(self):
         self.backend._retail_raise_exception(
