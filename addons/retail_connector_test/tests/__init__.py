@@ -9,3 +9,4 @@ from . import test_health_http
 from . import test_concurrency
 from . import test_throttle_state
 from . import test_job_channels
+from . import test_sync_run
