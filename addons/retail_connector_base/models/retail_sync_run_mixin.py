@@ -1,7 +1,10 @@
+import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
 
 # where a run starts when neither a date nor a checkpoint is given
 DEFAULT_SINCE = timedelta(days=7)
@@ -144,8 +147,13 @@ class RetailSyncRunMixin(models.AbstractModel):
         """Start a run of ``kind`` on every active backend not running one."""
         started = self.env["retail.sync.run"]
         for backend in self.search([("state", "=", "active")]):
-            if not backend._retail_run_current(kind):
+            if backend._retail_run_current(kind):
+                continue
+            try:
                 started |= backend._retail_run_start(kind)
+            except UserError as exc:
+                # started by someone else meanwhile: the other backends go on
+                _logger.info("No %s run for %s: %s", kind, backend.display_name, exc)
         return started
 
     def action_open_sync_runs(self):

@@ -326,3 +326,21 @@ class TestPartnerRun(RetailTestCase):
         self.Run._cron_check_stalled()
         self.assertFalse(done.exists())
         self.assertTrue(failed.exists())
+
+    def test_cron_goes_on_when_a_backend_cannot_start(self):
+        other = self.env["retail.test.backend"].create(
+            {"name": "Other feed", "state": "active"}
+        )
+        original = type(self.backend)._retail_run_start
+
+        def start(backend, kind, since=None):
+            if backend == self.backend:
+                raise UserError(self.env._("Started meanwhile by someone else."))
+            return original(backend, kind, since)
+
+        with (
+            patch.object(type(self.backend), "_retail_run_start", start),
+            trap_jobs(),
+        ):
+            started = self.env["retail.test.backend"]._retail_run_cron("partners")
+        self.assertEqual(started.mapped("backend_id"), [other.id])
