@@ -20,6 +20,7 @@
         "data/ir_config_parameter_data.xml",
         "views/retail_event_views.xml",
         "views/retail_sync_exception_views.xml",
+        "views/retail_sync_run_views.xml",
         "views/retail_backend_views.xml",
         "views/retail_dashboard_views.xml",
         "views/queue_job_views.xml",

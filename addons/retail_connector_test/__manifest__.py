@@ -14,6 +14,7 @@
         "security/ir.model.access.csv",
         "security/retail_test_rules.xml",
         "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
         "views/retail_test_backend_views.xml",
     ],
     "demo": ["demo/retail_test_demo.xml"],

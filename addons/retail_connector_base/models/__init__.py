@@ -1,3 +1,4 @@
+from . import retail_sync_run_mixin
 from . import retail_backend_mixin
 from . import retail_binding_mixin
 from . import retail_event
@@ -13,3 +14,4 @@ from . import retail_stock_mark
 from . import retail_stock_level_mixin
 from . import retail_location_mixin
 from . import stock_move
+from . import retail_sync_run

@@ -54,6 +54,10 @@ class RetailBackend(models.Model):
         [("ok", "Healthy"), ("warning", "Needs attention"), ("danger", "Failing")],
         compute="_compute_counters",
     )
+    sync_run_ids = fields.One2many("retail.sync.run", "retail_backend_id")
+    sync_run_progress = fields.Char(
+        string="Running sync runs", compute="_compute_sync_run_progress"
+    )
 
     _backend_unique = models.Constraint(
         "UNIQUE (res_model, res_id)", "A backend is listed once."
@@ -105,6 +109,16 @@ class RetailBackend(models.Model):
                 card.health = "warning"
             else:
                 card.health = "ok"
+
+    def _compute_sync_run_progress(self):
+        progress = {}
+        for model, records in self._backends().items():
+            for backend in records:
+                progress[(model, backend.id)] = backend.sync_run_progress
+        for card in self:
+            card.sync_run_progress = (
+                progress.get((card.res_model, card.res_id)) or False
+            )
 
     @api.model
     def _sync_from(self, backends):
@@ -162,6 +176,9 @@ class RetailBackend(models.Model):
 
     def action_open_exceptions(self):
         return self._open("action_open_exceptions")
+
+    def action_open_sync_runs(self):
+        return self._open("action_open_sync_runs")
 
     # ------------------------------------------------------------------
     # health

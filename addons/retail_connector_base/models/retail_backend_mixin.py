@@ -13,6 +13,8 @@ from ..services.token_bucket import PgTokenBucket
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "retail_connector_base.group_retail_manager"
+# the flows a job belongs to; each has a sub-channel of the backend's channel
+JOB_FLOWS = ("inbound", "outbound", "reconcile")
 
 
 class RetailBackendMixin(models.AbstractModel):
@@ -26,11 +28,12 @@ class RetailBackendMixin(models.AbstractModel):
 
     _name = "retail.backend.mixin"
     _description = "Retail Connector Backend"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "retail.sync.run.mixin"]
     _order = "sequence, name, id"
     _check_company_auto = True
 
-    # the job channel created for this kind of backend, e.g. "root.retail.shopify"
+    # the job channel created for this kind of backend, e.g. "root.retail.shopify":
+    # its jobs run in the sub-channel of their flow (root.retail.shopify.inbound)
     _retail_channel_xmlid = "retail_connector_base.channel_retail"
     # short name of the connector, stored on events and exceptions
     _retail_source = "generic"
@@ -72,8 +75,11 @@ class RetailBackendMixin(models.AbstractModel):
         "queue.job.channel",
         default=lambda self: self._default_job_channel(),
         tracking=True,
-        help="Queue channel the jobs of this backend run in; its capacity is "
-        "set in the Odoo configuration (queue_job channels).",
+        help="Parent channel of the jobs of this backend: each job runs in the "
+        "sub-channel of its flow (inbound, outbound or reconcile), e.g. "
+        "root.retail.shopify.inbound. Their capacities are set in the Odoo "
+        "configuration (queue_job channels); give a backend a channel of its own "
+        "to set capacities for it alone.",
     )
     # outbound limits
     rate_limit_capacity = fields.Integer(
@@ -236,14 +242,27 @@ class RetailBackendMixin(models.AbstractModel):
         """Values that must never appear in logs or errors (override)."""
         return []
 
-    def _retail_job_options(self, **kwargs):
+    def _retail_job_channel(self, flow):
+        """Complete name of the channel of this backend's jobs of ``flow``."""
         self.ensure_one()
+        if flow not in JOB_FLOWS:
+            raise ValueError(f"Unknown job flow {flow!r}: use one of {JOB_FLOWS}")
         # job channels are readable by queue managers only; a retail user
         # pressing a button still queues the job on the backend's channel
-        channel = self.sudo().job_channel_id
-        options = {"channel": channel.complete_name if channel else "root.retail"}
-        options.update(kwargs)
-        return options
+        parent = self.sudo().job_channel_id[:1] or self._default_job_channel()
+        return f"{parent.sudo().complete_name if parent else 'root.retail'}.{flow}"
+
+    def _retail_job_options(self, flow, **kwargs):
+        """Options of ``with_delay()`` for a job of ``flow``, then ``kwargs``.
+
+        ``flow`` is ``"inbound"``, ``"outbound"`` or ``"reconcile"``: the
+        channel follows from it, never from the backend alone, so a slow
+        export never waits behind a backlog of deliveries.
+        """
+        self.ensure_one()
+        if "channel" in kwargs:
+            raise TypeError("The channel of a retail job follows from its flow.")
+        return {"channel": self._retail_job_channel(flow), **kwargs}
 
     def _retail_is_accepting(self):
         self.ensure_one()
@@ -274,7 +293,7 @@ class RetailBackendMixin(models.AbstractModel):
                     kind=kind,
                     backend=backend.display_name,
                 ),
-                **backend._retail_job_options(),
+                **backend._retail_job_options("outbound"),
             )._retail_export_job(kind)
 
     def _retail_export_job(self, kind):

@@ -341,9 +341,9 @@ class RetailEvent(models.Model):
         """Queue the processing job of each event (one job per event)."""
         for event in self:
             backend = event._get_backend()
-            options = (
-                backend._retail_job_options() if backend else {"channel": "root.retail"}
-            )
+            # no backend: the job function's channel, the job fails at once
+            flow = "reconcile" if event.origin == "poll" else "inbound"
+            options = backend._retail_job_options(flow) if backend else {}
             job = event.with_delay(
                 identity_key=f"retail.event:{event.id}",
                 description=self.env._("Process %(event)s", event=event.display_name),

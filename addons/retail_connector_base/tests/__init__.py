@@ -13,3 +13,4 @@ from . import test_import_helper
 from . import test_services_export_batch
 from . import test_stock_move_hook
 from . import test_services_validation
+from . import test_services_sync_runs

@@ -27,6 +27,11 @@ class RetailTestBackend(models.Model):
     api_key_hash = fields.Char(groups=MANAGER_GROUP, copy=False, readonly=True)
     access_token = fields.Char(groups=MANAGER_GROUP, copy=False)
     binding_ids = fields.One2many("retail.test.partner.binding", "backend_id")
+    partners_checkpoint = fields.Datetime(
+        string="Partners reconciled until",
+        copy=False,
+        help="The partners reconciliation reads the partners changed since then.",
+    )
 
     def _retail_secrets(self):
         self.ensure_one()
@@ -101,6 +106,19 @@ class RetailTestBackend(models.Model):
         return super()._retail_wait_satisfied(key)
 
     def _import_partner(self, event, payload):
+        partner, outcome = self._apply_partner(payload)
+        if outcome == "stale":
+            event._mark_ignored("A newer version of this partner was already applied.")
+        elif outcome == "unchanged":
+            event._mark_ignored("Same content as the version already applied.")
+        return partner
+
+    def _apply_partner(self, payload):
+        """Create or update the partner of a remote document.
+
+        Return ``(partner, outcome)``, outcome ``"imported"``, ``"stale"``
+        (a newer version was applied) or ``"unchanged"`` (same content).
+        """
         external_id = str(payload["id"])
         locks.advisory_lock(self.env.cr, self._retail_key(), f"partner:{external_id}")
         parent = None
@@ -120,11 +138,9 @@ class RetailTestBackend(models.Model):
         binding = Binding._retail_get(self, external_id)
         updated_at = payload.get("updated_at")
         if binding and binding._retail_is_stale(updated_at):
-            event._mark_ignored("A newer version of this partner was already applied.")
-            return binding.odoo_id
+            return binding.odoo_id, "stale"
         if binding and binding._retail_is_unchanged(payload):
-            event._mark_ignored("Same content as the version already applied.")
-            return binding.odoo_id
+            return binding.odoo_id, "unchanged"
         name = payload.get("name")
         if not name:
             raise errors.PayloadValidationError(
@@ -159,7 +175,54 @@ class RetailTestBackend(models.Model):
             partner = self.env["res.partner"].with_env(Binding.env).create(vals)
         Binding._retail_bind(self, external_id, partner, payload, updated_at)
         self.env["retail.event"]._release([wait_keys.make("test-partner", external_id)])
-        return partner
+        return partner, "imported"
+
+    # -- reconciliation: a sync run of kind "partners" -------------------
+    PARTNER_PAGE_SIZE = 100
+
+    def action_reconcile_partners(self):
+        """Read the partners changed in the remote since the checkpoint."""
+        self.ensure_one()
+        return self._retail_run_action_start("partners")
+
+    def _retail_run_kinds(self):
+        return {**super()._retail_run_kinds(), "partners": self.env._("Partners")}
+
+    def _retail_run_checkpoint_field(self, kind):
+        if kind == "partners":
+            return "partners_checkpoint"
+        return super()._retail_run_checkpoint_field(kind)
+
+    def _retail_run_fetch_page(self, run, cursor):
+        """``GET /partners?updated_since=...``: a page and the next cursor."""
+        if run.kind != "partners":
+            return super()._retail_run_fetch_page(run, cursor)
+        params = {
+            "updated_since": run.since.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "limit": self.PARTNER_PAGE_SIZE,
+        }
+        if cursor:
+            params["cursor"] = cursor
+        data = self._client().json_request("GET", "/partners", params=params)
+        partners = data.get("partners") if isinstance(data, dict) else None
+        if not isinstance(partners, list):
+            raise errors.RemoteRejectedError(
+                "The remote's partner listing has no list of partners.",
+                hint="The remote does not follow the contract: ask its "
+                "maintainers, then start the run again.",
+            )
+        return partners, data.get("next_cursor") or None
+
+    def _retail_run_import_item(self, run, item):
+        if run.kind != "partners":
+            return super()._retail_run_import_item(run, item)
+        if not isinstance(item, dict) or "id" not in item:
+            raise errors.PayloadValidationError(
+                'A partner of the remote\'s listing has no "id".',
+                hint="The remote does not follow the contract: ask its maintainers.",
+            )
+        _partner, outcome = self._apply_partner(item)
+        return "unchanged" if outcome == "stale" else outcome
 
     # -- outbound ----------------------------------------------------------
     EXPORT_BATCH = 50

@@ -13,3 +13,5 @@ from . import test_event_subject_http
 from . import test_testkit
 from . import test_partner_matching
 from . import test_export_batch
+from . import test_job_channels
+from . import test_sync_run

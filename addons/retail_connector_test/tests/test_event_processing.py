@@ -25,7 +25,7 @@ class TestEventProcessing(RetailTestCase):
                 event._process,
                 properties={
                     "identity_key": f"retail.event:{event.id}",
-                    "channel": "root.retail.test",
+                    "channel": "root.retail.test.inbound",
                 },
             )
         self.assertEqual(event.state, "queued")

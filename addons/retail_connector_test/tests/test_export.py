@@ -45,7 +45,7 @@ class TestExport(RetailTestCase):
                 properties={
                     "identity_key": "retail.export:"
                     f"{self.backend._retail_key()}:partners",
-                    "channel": "root.retail.test",
+                    "channel": "root.retail.test.outbound",
                 },
             )
         self.assertEqual((first | second).mapped("sync_state"), ["outdated"] * 2)

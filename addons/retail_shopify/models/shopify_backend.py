@@ -39,7 +39,7 @@ class ShopifyBackend(models.Model):
     ]
     _description = "Shopify Store"
     _retail_source = "shopify"
-    _retail_channel_xmlid = "retail_shopify.channel_shopify_inbound"
+    _retail_channel_xmlid = "retail_shopify.channel_shopify"
 
     shop_domain = fields.Char(
         required=True,

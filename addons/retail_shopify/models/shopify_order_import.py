@@ -1,7 +1,7 @@
 import json
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import fields, models
 
 from odoo.addons.retail_connector_base.services import errors
 
@@ -10,23 +10,20 @@ from ..services.order_graphql import order_from_graphql, truncated_connections
 
 # OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
 RECONCILE_PAGE_SIZE = 5
-# pages read by one job before it hands over to the next one: progress is
-# committed between jobs and no transaction stays open for long
-PAGES_PER_JOB = 20
-# a run whose progress has not moved for this long is considered dead
-STALLED_AFTER = timedelta(hours=1)
 
 
 class ShopifyOrderImportMixin(models.AbstractModel):
-    """Import the orders updated in Shopify since a date, page by page.
+    """Import the orders updated in Shopify since a date (reconciliation).
 
-    The reconciliation cron runs it from the checkpoint; a person runs it
-    from any date. One job reads a bounded number of pages and queues the
-    next one with the cursor, so progress shows on the backend while it
-    runs and a failure retries only the pages not done yet.
+    A sync run of kind ``orders`` (``retail.sync.run``): the reconciliation
+    cron starts one from the checkpoint, a person from any date (Import
+    orders). This slice reads a page of ``OrdersUpdatedSince`` and imports
+    each order through the same path as the webhooks; the base queues the
+    page jobs, shows the progress and moves the checkpoint.
     """
 
     _name = "shopify.order.import.mixin"
+    _inherit = ["retail.sync.run.mixin"]
     _description = "Shopify Order Import"
 
     orders_checkpoint = fields.Datetime(
@@ -36,90 +33,14 @@ class ShopifyOrderImportMixin(models.AbstractModel):
         "the overlap window.",
     )
     reconcile_overlap_minutes = fields.Integer(default=15)
-    order_import_state = fields.Selection(
-        [
-            ("idle", "Never run"),
-            ("running", "Running"),
-            ("done", "Finished"),
-            ("failed", "Failed"),
-        ],
-        default="idle",
-        readonly=True,
-        copy=False,
-    )
-    order_import_since = fields.Datetime(
-        string="Orders updated since", readonly=True, copy=False
-    )
-    order_import_started = fields.Datetime(readonly=True, copy=False)
-    order_import_updated = fields.Datetime(
-        string="Last progress", readonly=True, copy=False
-    )
-    order_import_pages = fields.Integer(readonly=True, copy=False)
-    order_import_imported = fields.Integer(
-        string="Orders imported or updated", readonly=True, copy=False
-    )
-    order_import_skipped = fields.Integer(
-        string="Orders already up to date", readonly=True, copy=False
-    )
-    order_import_failed = fields.Integer(
-        string="Orders in exception", readonly=True, copy=False
-    )
-    order_import_progress = fields.Char(compute="_compute_order_import_progress")
-
-    @api.depends(
-        "order_import_state",
-        "order_import_since",
-        "order_import_pages",
-        "order_import_imported",
-        "order_import_skipped",
-        "order_import_failed",
-    )
-    def _compute_order_import_progress(self):
-        states = dict(self._fields["order_import_state"].selection)
-        for backend in self:
-            if backend.order_import_state == "idle":
-                backend.order_import_progress = False
-                continue
-            backend.order_import_progress = self.env._(
-                "%(state)s: orders updated since %(since)s — %(imported)s "
-                "imported or updated, %(skipped)s already up to date, "
-                "%(failed)s in exception (%(pages)s pages read).",
-                state=states[backend.order_import_state],
-                since=fields.Datetime.to_string(backend.order_import_since) or "?",
-                imported=backend.order_import_imported,
-                skipped=backend.order_import_skipped,
-                failed=backend.order_import_failed,
-                pages=backend.order_import_pages,
-            )
-
-    def _shopify_order_import_running(self):
-        self.ensure_one()
-        return self.order_import_state == "running" and (
-            not self.order_import_updated
-            or fields.Datetime.now() - self.order_import_updated < STALLED_AFTER
-        )
 
     # ------------------------------------------------------------------
     # starting a run
     # ------------------------------------------------------------------
-    @api.model
-    def _cron_reconcile_orders(self):
-        for backend in self.search([("state", "=", "active")]):
-            if not backend._shopify_order_import_running():
-                backend._shopify_queue_order_import()
-
-    def _shopify_queue_order_import(self, since=None):
-        """Queue the first job of a run (``since`` None: the checkpoint)."""
-        self.ensure_one()
-        self.with_delay(
-            identity_key=f"shopify.reconcile:{self.id}",
-            description=self.env._("Import Shopify orders of %(b)s", b=self.name),
-            **self._retail_job_options(channel="root.retail.shopify.reconcile"),
-        )._reconcile_orders(since=since)
-
     def action_reconcile_orders(self):
         """Import the orders updated since the checkpoint."""
-        return self._shopify_start_order_import(None)
+        self.ensure_one()
+        return self._retail_run_action_start("orders")
 
     def action_open_order_import_wizard(self):
         self.ensure_one()
@@ -132,118 +53,54 @@ class ShopifyOrderImportMixin(models.AbstractModel):
             "context": {"default_backend_id": self.id},
         }
 
-    def _shopify_start_order_import(self, since):
-        self.ensure_one()
-        if self._shopify_order_import_running():
-            return self._retail_notify(
-                self.env._("Import already running"),
-                self.order_import_progress,
-                "warning",
-            )
-        self._shopify_queue_order_import(since)
-        return self._retail_notify(
-            self.env._("Order import queued"),
-            self.env._(
-                "Orders updated in Shopify since %(since)s are being imported; "
-                "the progress shows on the store's form.",
-                since=fields.Datetime.to_string(
-                    since or self.orders_checkpoint or self._default_since()
-                ),
-            ),
-            "info",
-        )
-
-    def _default_since(self):
-        return fields.Datetime.now() - timedelta(days=7)
-
     # ------------------------------------------------------------------
-    # the jobs
+    # run hooks
     # ------------------------------------------------------------------
-    def _reconcile_orders(self, since=None, cursor=None):
-        """Import a bounded number of pages of updated orders (job).
+    def _retail_run_kinds(self):
+        return {**super()._retail_run_kinds(), "orders": self.env._("Shopify orders")}
 
-        ``cursor`` None starts a run from ``since`` (else the checkpoint)
-        minus the overlap window; otherwise the run goes on from the cursor.
-        Returns the run's totals so far. Runs as superuser: the person who
-        started it may only read the store, the orders are the store's.
-        """
-        self.ensure_one()
-        return self.sudo()._shopify_import_orders_chunk(since, cursor)
+    def _retail_run_checkpoint_field(self, kind):
+        if kind == "orders":
+            return "orders_checkpoint"
+        return super()._retail_run_checkpoint_field(kind)
 
-    def _shopify_import_orders_chunk(self, since, cursor):
-        now = fields.Datetime.now()
-        if cursor is None:
-            since = since or self.orders_checkpoint or self._default_since()
-            self.write(
-                {
-                    "order_import_state": "running",
-                    "order_import_since": since
-                    - timedelta(minutes=self.reconcile_overlap_minutes),
-                    "order_import_started": now,
-                    "order_import_updated": now,
-                    "order_import_pages": 0,
-                    "order_import_imported": 0,
-                    "order_import_skipped": 0,
-                    "order_import_failed": 0,
-                }
+    def _retail_run_overlap(self, kind):
+        if kind == "orders":
+            return timedelta(minutes=self.reconcile_overlap_minutes)
+        return super()._retail_run_overlap(kind)
+
+    def _retail_run_failure_hint(self, kind):
+        if kind == "orders":
+            return self.env._(
+                "Correct the cause (connection, token, Shopify status), then "
+                "press Import orders again: orders already imported are skipped."
             )
-        stamp = self.order_import_since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return super()._retail_run_failure_hint(kind)
+
+    def _retail_run_fetch_page(self, run, cursor):
+        """A page of the orders updated since the run's start."""
+        if run.kind != "orders":
+            return super()._retail_run_fetch_page(run, cursor)
+        stamp = run.since.strftime("%Y-%m-%dT%H:%M:%SZ")
         variables = {"first": RECONCILE_PAGE_SIZE, "query": f"updated_at:>='{stamp}'"}
-        client = self._shopify_client()
-        counts = {"imported": 0, "skipped": 0, "failed": 0}
-        pages = 0
-        while pages < PAGES_PER_JOB:
-            nodes, cursor = client.page(
-                "OrdersUpdatedSince", variables, ("orders",), after=cursor
-            )
-            pages += 1
-            for node in nodes:
-                counts[self._shopify_import_order_node(client, node)] += 1
-            if cursor is None:
-                break
-        self.write(
-            {
-                "order_import_updated": fields.Datetime.now(),
-                "order_import_pages": self.order_import_pages + pages,
-                "order_import_imported": self.order_import_imported
-                + counts["imported"],
-                "order_import_skipped": self.order_import_skipped + counts["skipped"],
-                "order_import_failed": self.order_import_failed + counts["failed"],
-            }
-        )
-        if cursor is not None:
-            self.with_delay(
-                description=self.env._(
-                    "Import Shopify orders of %(b)s (continued)", b=self.name
-                ),
-                **self._retail_job_options(channel="root.retail.shopify.reconcile"),
-            )._reconcile_orders(cursor=cursor)
-        else:
-            self._shopify_finish_order_import()
-        return (
-            f"{self.order_import_imported} orders imported or updated, "
-            f"{self.order_import_skipped} already up to date, "
-            f"{self.order_import_failed} in exception"
-            + (" (continuing)" if cursor else "")
+        return self._shopify_client().page(
+            "OrdersUpdatedSince", variables, ("orders",), after=cursor
         )
 
-    def _shopify_finish_order_import(self):
-        values = {"order_import_state": "done"}
-        # the checkpoint moves only when the run covered everything after it
-        if (
-            not self.orders_checkpoint
-            or self.order_import_since <= self.orders_checkpoint
-        ):
-            values["orders_checkpoint"] = max(
-                self.order_import_started,
-                self.orders_checkpoint or self.order_import_started,
-            )
-        self.write(values)
+    def _retail_run_import_item(self, run, item):
+        if run.kind != "orders":
+            return super()._retail_run_import_item(run, item)
+        return self._shopify_import_order_node(item)
 
-    def _shopify_import_order_node(self, client, node):
-        """Import one order of a page; return imported, skipped or failed."""
+    def _shopify_import_order_node(self, node, client=None):
+        """Import one order of a page; return imported, unchanged, held or failed.
+
+        An order waiting for a product is stored as an event and held on
+        what it waits for: it is imported again once that exists.
+        """
         if truncated_connections(node):
             # more lines than a page holds: read the whole order
+            client = client or self._shopify_client()
             node = client.execute("OrderById", {"id": node["id"]})["order"]
         Binding = self.env["shopify.sale.order"]
         try:
@@ -253,11 +110,11 @@ class ShopifyOrderImportMixin(models.AbstractModel):
                 if binding.external_updated_at and (
                     order.updated_at <= binding.external_updated_at
                 ):
-                    return "skipped"
+                    return "unchanged"
                 Binding._import_order(self, order, node)
         except errors.PermanentError as exc:
             self._shopify_record_order_failure(exc, node)
-            return "failed"
+            return "held" if exc.waits_for else "failed"
         return "imported"
 
     def _shopify_record_order_failure(self, exc, node):
@@ -314,26 +171,3 @@ class ShopifyOrderImportMixin(models.AbstractModel):
         return self.env["shopify.sale.order"]._import_order(
             self, order_from_graphql(fresh), fresh, event=event
         )
-
-    def _shopify_on_order_import_failed(
-        self, exc_name=None, exc_message=None, exc_info=None
-    ):
-        """queue_job hook: a page job failed for good (fresh transaction)."""
-        for backend in self.sudo().exists():
-            backend.order_import_state = "failed"
-            backend._retail_raise_exception(
-                flow="reconciliation",
-                category="unexpected",
-                message=self.env._(
-                    "The import of the Shopify orders updated since %(since)s "
-                    "stopped after %(pages)s pages: %(error)s",
-                    since=fields.Datetime.to_string(backend.order_import_since),
-                    pages=backend.order_import_pages,
-                    error=exc_message,
-                ),
-                hint=self.env._(
-                    "Correct the cause (connection, token, Shopify status), then "
-                    "press Import orders again: orders already imported are "
-                    "skipped."
-                ),
-            )

@@ -24,7 +24,7 @@ class ShopifyProductLinkMixin(models.AbstractModel):
         self.with_delay(
             identity_key=f"shopify.link-products:{self.id}",
             description=self.env._("Link Shopify variants of %(b)s", b=self.name),
-            **self._retail_job_options(),
+            **self._retail_job_options("reconcile"),
         )._link_products_start()
         return self._retail_notify(
             self.env._("Linking products"),
@@ -52,7 +52,7 @@ class ShopifyProductLinkMixin(models.AbstractModel):
         self.with_delay(
             eta=10,
             identity_key=f"shopify.bulk:{gid}",
-            **self._retail_job_options(),
+            **self._retail_job_options("reconcile"),
         )._link_products_collect(gid)
         return gid
 

@@ -28,3 +28,4 @@ from . import test_webhook_topics_http
 from . import test_event_subjects
 from . import test_tax_mapping
 from . import test_compliance_email
+from . import test_job_channels

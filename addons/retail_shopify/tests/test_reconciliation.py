@@ -6,9 +6,9 @@ from odoo.exceptions import UserError
 from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.models import retail_sync_run
 from odoo.addons.retail_connector_base.services import errors
 
-from ..models import shopify_order_import as order_import
 from .common import ShopifyTestMixin
 
 
@@ -44,9 +44,12 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
         )
 
     def reconcile(self):
-        return self.backend._reconcile_orders(
-            since=fields.Datetime.now() - timedelta(days=1)
-        )
+        """Read the pages of a new run here rather than in its job."""
+        with trap_jobs():
+            run = self.backend._retail_run_start(
+                "orders", since=fields.Datetime.now() - timedelta(days=1)
+            )
+        return run._run_pages()
 
     def test_connection_through_the_api(self):
         message = self.backend._retail_test_connection()
@@ -171,9 +174,10 @@ class TestReconciliation(ShopifyTestMixin, TransactionCase):
 
     def test_cron_queues_one_job_per_active_backend(self):
         with trap_jobs() as trap:
-            self.env["shopify.backend"]._cron_reconcile_orders()
-            self.env["shopify.backend"]._cron_reconcile_orders()
-            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
+            self.env["shopify.backend"]._retail_run_cron("orders")
+            self.env["shopify.backend"]._retail_run_cron("orders")
+            run = self.backend._retail_run_current("orders")
+            trap.assert_jobs_count(1, only=run._job_run)
 
     def test_unreachable_shop_is_transient(self):
         self.sim.fail_next(5, status=503)
@@ -221,6 +225,13 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
             for i in range(count)
         ]
 
+    def run_orders(self, since=None):
+        """A run of the orders, its jobs performed; return it."""
+        with trap_jobs() as trap:
+            run = self.backend._retail_run_start("orders", since=since)
+            trap.perform_enqueued_jobs()
+        return run
+
     def test_wizard_runs_page_jobs_and_shows_progress(self):
         orders = self.place_orders(7)  # two pages of five
         wizard = (
@@ -234,38 +245,67 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
             )
         )
         with (
-            patch.object(order_import, "PAGES_PER_JOB", 1),
+            patch.object(retail_sync_run, "PAGES_PER_JOB", 1),
             trap_jobs() as trap,
         ):
             wizard.action_import()
-            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
+            run = self.backend._retail_run_current("orders")
+            trap.assert_jobs_count(1, only=run._job_run)
             trap.perform_enqueued_jobs()  # first page, queues the next one
-            self.assertEqual(self.backend.order_import_state, "running")
-            self.assertEqual(self.backend.order_import_pages, 1)
-            self.assertEqual(self.backend.order_import_imported, 5)
-            self.assertIn("5 imported", self.backend.order_import_progress)
+            self.assertEqual(run.state, "running")
+            self.assertEqual(run.pages, 1)
+            self.assertEqual(run.imported, 5)
+            self.assertIn("5 imported", run.progress)
             # while it runs, a second start is refused
             action = self.backend.action_reconcile_orders()
             self.assertEqual(action["params"]["type"], "warning")
             trap.perform_enqueued_jobs()  # second page: the end
-        self.assertEqual(self.backend.order_import_state, "done")
-        self.assertEqual(self.backend.order_import_pages, 2)
-        self.assertEqual(self.backend.order_import_imported, 7)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(run.pages, 2)
+        self.assertEqual(run.imported, 7)
         self.assertEqual(
             self.Binding.search_count([("backend_id", "=", self.backend.id)]),
             len(orders),
         )
-        self.assertEqual(
-            self.backend.orders_checkpoint, self.backend.order_import_started
-        )
+        self.assertEqual(self.backend.orders_checkpoint, run.started)
 
     def test_run_after_the_checkpoint_keeps_it(self):
         checkpoint = fields.Datetime.now() - timedelta(days=3)
         self.backend.orders_checkpoint = checkpoint
         # orders since yesterday only: what came between is not covered
-        self.backend._reconcile_orders(since=fields.Datetime.now() - timedelta(days=1))
-        self.assertEqual(self.backend.order_import_state, "done")
+        run = self.run_orders(since=fields.Datetime.now() - timedelta(days=1))
+        self.assertEqual(run.state, "done")
         self.assertEqual(self.backend.orders_checkpoint, checkpoint)
+
+    def test_run_counts_held_and_unchanged_orders(self):
+        self.place_orders(2)
+        held = self.sim.create_order(
+            [
+                {
+                    "sku": "UNKNOWN-SKU",
+                    "quantity": 1,
+                    "price": "5.00",
+                    "title": "Mystery box",
+                }
+            ],
+            notify=False,
+        )
+        since = fields.Datetime.now() - timedelta(days=1)
+        first = self.run_orders(since=since)
+        self.assertEqual(
+            (first.imported, first.unchanged, first.held, first.failed), (2, 0, 1, 0)
+        )
+        self.assertIn("1 held", first.progress)
+        second = self.run_orders(since=since)
+        self.assertEqual(
+            (second.imported, second.unchanged, second.held, second.failed),
+            (0, 2, 1, 0),
+        )
+        exception = self.Exception.search(
+            [("remote_ref", "=", held["admin_graphql_api_id"])]
+        )
+        self.assertEqual(exception.occurrence_count, 2)
+        self.assertEqual(exception.state, "open")
 
     def test_wizard_refuses_a_future_date(self):
         wizard = self.env["shopify.order.import.wizard"].create(
@@ -278,27 +318,24 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
             wizard.action_import()
 
     def test_stalled_run_does_not_block_the_cron(self):
-        self.backend.write(
-            {
-                "order_import_state": "running",
-                "order_import_updated": fields.Datetime.now() - timedelta(hours=2),
-            }
-        )
+        with trap_jobs():
+            stalled = self.backend._retail_run_start("orders")
+        stalled.last_progress = fields.Datetime.now() - timedelta(hours=2)
         with trap_jobs() as trap:
-            self.env["shopify.backend"]._cron_reconcile_orders()
-            trap.assert_jobs_count(1, only=self.backend._reconcile_orders)
-        self.backend.order_import_updated = fields.Datetime.now()
+            self.env["shopify.backend"]._retail_run_cron("orders")
+            run = self.backend._retail_run_current("orders")
+            trap.assert_jobs_count(1, only=run._job_run)
+        self.assertEqual(stalled.state, "stalled")
+        run.last_progress = fields.Datetime.now()
         with trap_jobs() as trap:
-            self.env["shopify.backend"]._cron_reconcile_orders()
-            trap.assert_jobs_count(0, only=self.backend._reconcile_orders)
+            self.env["shopify.backend"]._retail_run_cron("orders")
+            trap.assert_jobs_count(0)
 
     def test_failed_run_becomes_an_exception(self):
-        self.backend._reconcile_orders(since=fields.Datetime.now() - timedelta(days=1))
-        self.backend.order_import_state = "running"
-        self.backend._shopify_on_order_import_failed(
-            exc_name="ConnectionError", exc_message="store unreachable"
-        )
-        self.assertEqual(self.backend.order_import_state, "failed")
+        run = self.run_orders(since=fields.Datetime.now() - timedelta(days=1))
+        run.state = "running"
+        run._on_job_failed(exc_name="ConnectionError", exc_message="store unreachable")
+        self.assertEqual(run.state, "failed")
         exception = self.Exception.search(
             [("backend_id", "=", self.backend.id), ("flow", "=", "reconciliation")]
         )

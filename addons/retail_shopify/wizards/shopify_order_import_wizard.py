@@ -32,4 +32,4 @@ class ShopifyOrderImportWizard(models.TransientModel):
                     store=self.backend_id.display_name,
                 )
             )
-        return self.backend_id._shopify_start_order_import(self.date_from)
+        return self.backend_id._retail_run_action_start("orders", self.date_from)
