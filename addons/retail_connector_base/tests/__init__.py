@@ -7,3 +7,10 @@ from . import test_services_http_client
 from . import test_services_authenticators
 from . import test_services_timeutils
 from . import test_services_pg
+from . import test_simulator_clock
+from . import test_simulator_calls
+from . import test_simulator_faults
+from . import test_simulator_outbox
+from . import test_simulator_adapter
+from . import test_simulator_server
+from . import test_simulator_base
