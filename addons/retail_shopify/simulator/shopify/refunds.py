@@ -90,27 +90,7 @@ class Refunds:
             _ZERO,
         )
         payment = self._payment_transaction(order)
-        transaction = self._register(
-            {
-                "__typename": "OrderTransaction",
-                "id": self._gid("OrderTransaction"),
-                "kind": "REFUND",
-                "status": "SUCCESS",
-                "gateway": payment["gateway"],
-                "formattedGateway": payment["formattedGateway"],
-                "amountSet": _bag(total, currency),
-                "createdAt": stamp,
-                "processedAt": stamp,
-                "parentTransaction": payment,
-                "order": order,
-                "test": order["test"],
-                "manualPaymentGateway": False,
-                "manuallyCapturable": False,
-                "multiCapturable": False,
-                "fees": [],
-                "_amount": total,
-            }
-        )
+        transaction = self._transaction(order, "REFUND", total, stamp, payment)
         order["transactions"].append(transaction)
         record = {
             "__typename": "Refund",
@@ -309,30 +289,37 @@ class Refunds:
         for transaction in order["transactions"]:
             if transaction["kind"] in ("SALE", "CAPTURE"):
                 return transaction
-        received = order["totalReceivedSet"]["shopMoney"]["amount"]
-        transaction = self._register(
+        received = Decimal(order["totalReceivedSet"]["shopMoney"]["amount"])
+        transaction = self._transaction(order, "SALE", received, order["processedAt"])
+        order["transactions"].insert(0, transaction)
+        return transaction
+
+    def _transaction(self, order, kind, amount, stamp, parent=None):
+        """A successful OrderTransaction of ``amount``, on ``parent``'s gateway
+        (Shopify Payments without a parent)."""
+        return self._register(
             {
                 "__typename": "OrderTransaction",
                 "id": self._gid("OrderTransaction"),
-                "kind": "SALE",
+                "kind": kind,
                 "status": "SUCCESS",
-                "gateway": "shopify_payments",
-                "formattedGateway": "Shopify Payments",
-                "amountSet": _bag(Decimal(received), order["currencyCode"]),
-                "createdAt": order["processedAt"],
-                "processedAt": order["processedAt"],
-                "parentTransaction": None,
+                "gateway": parent["gateway"] if parent else "shopify_payments",
+                "formattedGateway": parent["formattedGateway"]
+                if parent
+                else "Shopify Payments",
+                "amountSet": _bag(amount, order["currencyCode"]),
+                "createdAt": stamp,
+                "processedAt": stamp,
+                "parentTransaction": parent,
                 "order": order,
                 "test": order["test"],
                 "manualPaymentGateway": False,
                 "manuallyCapturable": False,
                 "multiCapturable": False,
                 "fees": [],
-                "_amount": Decimal(received),
+                "_amount": amount,
             }
         )
-        order["transactions"].insert(0, transaction)
-        return transaction
 
     def _apply_refunded_totals(self, order):
         """Financial status and refunded totals after a refund."""
