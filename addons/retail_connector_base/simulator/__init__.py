@@ -25,7 +25,9 @@ Modules:
 
 How a connector builds its simulator (``<connector>/simulator/``)::
 
-    from odoo.addons.retail_connector_base.simulator import Simulator, locked
+    from odoo.addons.retail_connector_base.simulator import (
+        Simulator, json_body, locked,
+    )
 
     class FeedSimulator(Simulator):
         name = "Feed"
@@ -36,16 +38,15 @@ How a connector builds its simulator (``<connector>/simulator/``)::
             self.items = {}
 
         def _handle(self, method, path, headers, body):
-            # under the lock: authenticate, then take an injected fault,
-            # then answer like the real remote, logging the call
+            # under the lock: authenticate, then let an injected fault
+            # answer, then answer like the real remote, logging the call
             if headers.get("Authorization") != f"Bearer {self.token}":
-                self.calls.record(status=401, outcome="unauthorized", ...)
-                return 401, {...}, b'{"error": "unauthorized"}'
-            fault = self.faults.take()
+                self.calls.record(method=method, path=path, status=401,
+                                  outcome="unauthorized")
+                return 401, {}, b'{"error": "unauthorized"}'
+            fault = self._take_fault(method=method, path=path)
             if fault is not None:
-                self.calls.record(status=fault.status, outcome="injected_failure")
-                fault.raise_timeout()
-                return fault.status, fault.headers(), b"..."
+                return fault.status, fault.headers(), b"{}"
             ...
 
         @locked
@@ -56,16 +57,21 @@ How a connector builds its simulator (``<connector>/simulator/``)::
 
         def _sign_webhook(self, webhook, route):
             body = json_body(webhook.payload)
-            return {"X-Feed-Signature": hmac_sha256_digest(self.secret, body),
-                    "X-Feed-Event-Id": webhook.event_id, ...}, body
+            signature = hmac_sha256_digest(self.secret, body)
+            return {"X-Feed-Signature": signature,
+                    "X-Feed-Event-Id": webhook.event_id}, body
+
+        def _webhook_routes(self, webhook):
+            return [(url, None) for url in self.subscribers]
 
 Then, in tests, route a client's session to it (``mount(session, sim)``, or
 ``with intercept(sim):`` for a client that opens its own sessions), inject
 failures (``sim.fail_next(2, 503)``, ``sim.throttle_next(1, retry_after=30)``,
 ``sim.time_out_next()``), read ``sim.calls`` and push ``sim.deliver(url)``
-to the connector's webhook endpoint; a demo serves it with :func:`serve` or
-:func:`run`. ``retail_connector_test/simulator/`` is the smallest complete
-example, ``retail_shopify/simulator/`` the largest.
+to the connector's webhook endpoint (in an ``HttpCase``, through the test's
+own session: ``sim.deliver(url, session=self.opener)``); a demo serves it
+with :func:`serve` or :func:`run`. ``retail_connector_test/simulator/`` is
+the smallest complete example, ``retail_shopify/simulator/`` the largest.
 """
 
 from .adapter import SimulatorAdapter, intercept, mount

@@ -16,6 +16,7 @@ URL = "https://receiver.example.test"
 
 class TestSimulatorAdapter(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.receiver = Receiver([201])
         self.session = requests.Session()
         self.session.mount(URL, SimulatorAdapter(self.receiver))

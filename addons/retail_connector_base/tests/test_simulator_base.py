@@ -55,6 +55,7 @@ class Silent(Simulator):
 
 class TestSimulator(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.clock = ManualClock()
         self.sim = Counter(clock=self.clock)
 

@@ -11,6 +11,7 @@ class CostedCall(Call):
 
 class TestCallLog(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.clock = ManualClock()
         self.log = CallLog(self.clock)
 

@@ -28,6 +28,7 @@ def sign(webhook, route):
 
 class OutboxCase(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.clock = ManualClock(wall=datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC))
         self.receiver = Receiver()
         self.session = mount(requests.Session(), self.receiver)
