@@ -8,3 +8,4 @@ from . import test_intake_http
 from . import test_health_http
 from . import test_concurrency
 from . import test_throttle_state
+from . import test_simulator
