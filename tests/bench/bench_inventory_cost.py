@@ -24,7 +24,7 @@ def run(env, products_count, changes):
     import requests  # noqa: PLC0415
 
     from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: PLC0415
-    from odoo.addons.retail_shopify.simulator.adapter import (  # noqa: PLC0415
+    from odoo.addons.retail_connector_base.simulator import (  # noqa: PLC0415
         SimulatorAdapter,
     )
     from odoo.addons.retail_shopify.simulator.shopify import (  # noqa: PLC0415

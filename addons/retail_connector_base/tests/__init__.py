@@ -14,3 +14,10 @@ from . import test_services_export_batch
 from . import test_stock_move_hook
 from . import test_services_validation
 from . import test_services_sync_runs
+from . import test_simulator_clock
+from . import test_simulator_calls
+from . import test_simulator_faults
+from . import test_simulator_outbox
+from . import test_simulator_adapter
+from . import test_simulator_server
+from . import test_simulator_base

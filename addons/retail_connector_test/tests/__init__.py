@@ -15,3 +15,4 @@ from . import test_partner_matching
 from . import test_export_batch
 from . import test_job_channels
 from . import test_sync_run
+from . import test_simulator

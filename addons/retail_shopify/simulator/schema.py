@@ -18,6 +18,8 @@ from pathlib import Path
 
 import graphql
 
+from ..services.version import API_VERSION
+
 PINNED_PACKAGE = "@shopify/dev-mcp@1.16.0"
 CACHE_ENV = "RETAIL_SHOPIFY_SCHEMA_CACHE"
 NPM_TIMEOUT = 300
@@ -36,7 +38,7 @@ def cache_dir():
     return Path.home() / ".cache" / "retail-connectors" / "shopify"
 
 
-def schema_path(version="2026-10"):
+def schema_path(version=API_VERSION):
     """Path of the cached schema file of ``version`` (it may not exist yet)."""
     _check_version(version)
     return cache_dir() / f"admin_{version}.json.gz"
@@ -45,7 +47,7 @@ def schema_path(version="2026-10"):
 def _check_version(version):
     parts = version.split("-") if isinstance(version, str) else []
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or len(parts[0]) != 4:
-        raise ValueError(f"not a Shopify API version: {version!r} (e.g. 2026-10)")
+        raise ValueError(f"not a Shopify API version: {version!r} (e.g. {API_VERSION})")
 
 
 def _npm_pack(destination):
@@ -126,7 +128,7 @@ def _extract(tarball, version, target):
         ) from exc
 
 
-def fetch_schema(version="2026-10"):
+def fetch_schema(version=API_VERSION):
     """Make sure the schema file of ``version`` is cached; return its path."""
     target = schema_path(version)
     if target.is_file():
@@ -138,7 +140,7 @@ def fetch_schema(version="2026-10"):
 
 
 @functools.lru_cache(maxsize=8)
-def load_schema(version="2026-10"):
+def load_schema(version=API_VERSION):
     """The :class:`graphql.GraphQLSchema` of Shopify's Admin API ``version``."""
     path = fetch_schema(version)
     try:

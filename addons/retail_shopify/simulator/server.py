@@ -1,6 +1,7 @@
 """Serve a :class:`ShopifySimulator` over HTTP on the loopback interface.
 
-``serve(sim)`` runs a werkzeug server in a daemon thread (tests, demo). Run
+``serve(sim)`` runs a werkzeug server in a daemon thread (tests, demo), on
+the base's :func:`~odoo.addons.retail_connector_base.simulator.serve`. Run
 ``python3 -m odoo.addons.retail_shopify.simulator.server --port 8999`` for a
 demo store with a few locations, products and stock; its token and client
 secret are those of the demo backend. Besides the Admin API it answers, for
@@ -16,16 +17,14 @@ else to the store's webhook subscriptions.
 
 import argparse
 import hmac
-import ipaddress
 import json
 import logging
 import random
-import signal
-import threading
 import time
 
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
+
+from odoo.addons.retail_connector_base import simulator as base
 
 from .shopify import ShopifySimulator
 
@@ -62,15 +61,6 @@ DEMO_PRODUCTS = (
         [{"sku": "APRON-SND", "barcode": "0012345000055", "price": "39.00"}],
     ),
 )
-
-
-def _is_loopback(host):
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _json(payload, status=200):
@@ -142,26 +132,22 @@ def _demo_order(sim, request):
     return _json(order, status=201)
 
 
-def wsgi_app(sim):
-    """The WSGI application answering for ``sim``."""
+def demo_routes(sim):
+    """The demo's own pages (same access token header as the Admin API)."""
 
-    @Request.application
-    def application(request):
-        if request.path.startswith("/simulator/demo/"):
-            token = request.headers.get("X-Shopify-Access-Token", "")
-            if not hmac.compare_digest(token.encode(), sim.access_token.encode()):
-                return _json({"errors": "unauthorized"}, status=401)
-            if request.path == "/simulator/demo/state" and request.method == "GET":
-                return _json(_demo_state(sim))
-            if request.path == "/simulator/demo/orders" and request.method == "POST":
-                return _demo_order(sim, request)
-            return _json({"errors": "Not Found"}, status=404)
-        status, headers, body = sim.handle(
-            request.method, request.full_path, dict(request.headers), request.get_data()
-        )
-        return Response(body, status=status, headers=headers)
+    def routes(request):
+        if not request.path.startswith("/simulator/demo/"):
+            return None
+        token = request.headers.get("X-Shopify-Access-Token", "")
+        if not hmac.compare_digest(token.encode(), sim.access_token.encode()):
+            return _json({"errors": "unauthorized"}, status=401)
+        if request.path == "/simulator/demo/state" and request.method == "GET":
+            return _json(_demo_state(sim))
+        if request.path == "/simulator/demo/orders" and request.method == "POST":
+            return _demo_order(sim, request)
+        return _json({"errors": "Not Found"}, status=404)
 
-    return application
+    return routes
 
 
 def serve(sim, host="127.0.0.1", port=0):
@@ -169,19 +155,9 @@ def serve(sim, host="127.0.0.1", port=0):
 
     Returns ``(server, base_url)``; stop with ``server.shutdown()``. The
     simulator's ``base_url`` becomes the served URL (bulk operation files
-    are linked there).
+    are linked there). The demo's pages are served too.
     """
-    if not _is_loopback(host):
-        raise ValueError(f"the simulator listens on loopback only, not {host!r}")
-    server = make_server(host, port, wsgi_app(sim), threaded=True)
-    shown = f"[{host}]" if ":" in host else host
-    base_url = f"http://{shown}:{server.server_port}"
-    sim.base_url = base_url
-    thread = threading.Thread(
-        target=server.serve_forever, name="shopify-simulator", daemon=True
-    )
-    thread.start()
-    return server, base_url
+    return base.serve(sim, host, port, routes=demo_routes(sim))
 
 
 def demo_simulator(**kwargs):
@@ -212,17 +188,6 @@ def demo_simulator(**kwargs):
     return sim
 
 
-def _deliver_forever(sim, url, interval, stop):
-    while not stop.wait(interval):
-        try:
-            delivered = sim.deliver(url)
-        except Exception:  # a demo loop must survive any delivery problem
-            _logger.exception("webhook delivery failed")
-            continue
-        for webhook in delivered:
-            _logger.info("delivered %s (event %s)", webhook.topic, webhook.event_id)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(
         description="Serve a demo Shopify store (Admin GraphQL API simulator)."
@@ -244,29 +209,19 @@ def main(argv=None):
     sim = demo_simulator(
         shop_domain=args.domain, access_token=args.token, client_secret=args.secret
     )
-    server, base_url = serve(sim, args.host, args.port)
-    stop = threading.Event()
-    deliverer = threading.Thread(
-        target=_deliver_forever,
-        args=(sim, args.webhook_url, args.deliver_every, stop),
-        name="shopify-simulator-webhooks",
-        daemon=True,
+    base.run(
+        sim,
+        args.host,
+        args.port,
+        args.webhook_url,
+        args.deliver_every,
+        routes=demo_routes(sim),
+        banner=lambda base_url: (
+            f"Shopify simulator for {sim.shop_domain} on {base_url} "
+            f"(API {sim.api_version})"
+        ),
+        logger=_logger,
     )
-    deliverer.start()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    _logger.info(
-        "Shopify simulator for %s on %s (API %s)",
-        sim.shop_domain,
-        base_url,
-        sim.api_version,
-    )
-    try:
-        while not stop.wait(3600):
-            pass
-    except KeyboardInterrupt:
-        stop.set()
-    finally:
-        server.shutdown()
 
 
 if __name__ == "__main__":

@@ -57,7 +57,10 @@ class ShopifyTestMixin(ConnectorTestMixin):
 
     def setup_simulator(self):
         """Serve the backend's API calls from a new simulated shop."""
-        from ..simulator.adapter import SimulatorAdapter  # noqa: PLC0415
+        from odoo.addons.retail_connector_base.simulator import (  # noqa: PLC0415
+            SimulatorAdapter,
+        )
+
         from ..simulator.shopify import ShopifySimulator  # noqa: PLC0415
 
         self.sim = sim = ShopifySimulator(

@@ -6,12 +6,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from odoo.addons.retail_shopify.services import refund_webhook
+from odoo.addons.retail_shopify.services.version import API_VERSION
 from odoo.addons.retail_shopify.simulator.shopify import ShopifySimulator
 
 GRAPHQL_DIR = Path(__file__).resolve().parent.parent / "graphql"
 SHOP = "retail-sim-refund.myshopify.com"
 TOKEN = "shpat_simulator_refund_token"
-ENDPOINT = "/admin/api/2026-10/graphql.json"
+ENDPOINT = f"/admin/api/{API_VERSION}/graphql.json"
 ORDER_REFUNDS = """
 query OrderRefunds($id: ID!) {
   order(id: $id) {
