@@ -71,9 +71,9 @@ def run(env, products_count, changes):
         for sku in skus:
             sim.add_product(sku, variants=[{"sku": sku, "price": "10"}])
             sim.set_available(sku, location, 0)
-        gid = backend._link_products_start()
+        gid = backend._shopify_link_products_start()
         sim.complete_bulk_operations()
-        backend._link_products_collect(gid)
+        backend._shopify_link_products_collect(gid)
         Quant = env["stock.quant"].with_context(inventory_mode=True)
         stock_location = warehouse.lot_stock_id
         client = backend._shopify_client()

@@ -20,10 +20,61 @@ JOB_FLOWS = ("inbound", "outbound", "reconcile")
 class RetailBackendMixin(models.AbstractModel):
     """What every connector backend has: state, ownership, limits, health.
 
-    A concrete backend (``shopify.backend``, ``retail.pos.store`` ...) inherits
-    this mixin, declares its credentials with ``groups=MANAGER_GROUP`` and
-    implements :meth:`_retail_test_connection` and
-    :meth:`_retail_process_event`.
+    Adding a connector, the checklist (``retail_connector_test`` is the
+    smallest whole example, ``retail_shopify`` the largest):
+
+    **The backend.** A model inheriting this mixin (``shopify.backend``,
+    ``retail.pos.store`` ...) with ``_retail_source`` (short name stored on
+    events and exceptions) and ``_retail_channel_xmlid`` (its job channel,
+    with the sub-channels ``inbound``, ``outbound`` and ``reconcile`` declared
+    in its ``data/queue_job_data.xml``). Credentials are fields with
+    ``groups=MANAGER_GROUP``, listed by :meth:`_retail_secrets` so that they
+    never reach logs or errors. Large backends are split into files named
+    ``<connector>_backend_<object>.py`` that ``_inherit`` the backend, each
+    with its inbound, outbound and reconciliation sections.
+
+    **Hooks it implements** (as Odoo's delivery carriers do):
+
+    - :meth:`_retail_test_connection`: call the remote, return a message;
+    - inbound: a thin controller on ``controllers.intake.WebhookIntake``;
+      :meth:`_retail_event_subject` names what a delivery is about;
+      :meth:`_retail_process_event` dispatches to
+      ``_<connector>_handle_<topic>(event)``; a handler raises an error with
+      ``waits_for`` keys to hold the delivery until what it needs exists
+      (``services.wait_keys``), releases the keys it provides with
+      ``retail.event._release``, and answers :meth:`_retail_wait_satisfied`
+      for its own kinds of key; batches fan out with ``event._spawn``;
+    - outbound: ``_retail_export_<kind>()``, queued by
+      :meth:`_retail_schedule_export` (one pending job per backend and kind),
+      usually one call of ``retail.binding.mixin._retail_export_batch``; the
+      job function is declared with ``on_fail_method``
+      ``_retail_on_export_failed``; stock is published by a model on
+      ``retail.stock.level.mixin`` (the base's single ``stock.move`` hook
+      notifies it) with locations on ``retail.location.mixin``;
+    - reconciliation: the sync run hooks of ``retail.sync.run.mixin``
+      (``_retail_run_kinds``, ``_retail_run_fetch_page``,
+      ``_retail_run_import_item``, and where the checkpoint lives), started
+      by ``_retail_run_cron(kind)`` from a cron and
+      ``_retail_run_action_start(kind)`` from a button;
+    - importing: bindings on ``retail.binding.mixin`` written inside
+      ``_retail_importing()`` (no echo back out); partners, addresses,
+      products, pricelists through ``retail.import.helper``; taxes through a
+      mapping on ``retail.tax.mapping.mixin``; amounts with
+      ``services.money``; payloads validated with ``services.validation``.
+
+    **Calls out** go through a client in ``services/`` with the backend's
+    :meth:`_retail_rate_limiter` and :meth:`_retail_circuit`; jobs are
+    queued with :meth:`_retail_job_options` for their flow. Errors are those
+    of ``services.errors``: transient ones retry, permanent ones become sync
+    exceptions (:meth:`_retail_raise_exception`).
+
+    **Messages**: exception messages are plain English, never translated:
+    identical open exceptions are merged by a fingerprint of their message.
+    Hints (``hint=``), which say what a person does next, are translated
+    (``self.env._(...)``), like every text shown in the interface.
+
+    **Tests and demo**: a simulator of the remote on ``simulator/`` of the
+    base, tests on the case classes of ``tests/common.py`` of the base.
     """
 
     _name = "retail.backend.mixin"

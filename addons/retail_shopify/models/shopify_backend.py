@@ -8,13 +8,10 @@ from odoo.exceptions import ValidationError
 from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
-from odoo.addons.retail_connector_base.services import errors
 
 from ..services import webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
-from ..services.order_graphql import order_from_graphql
-from ..services.order_webhook import order_from_webhook
 from ..services.version import API_VERSION
 
 _logger = logging.getLogger(__name__)
@@ -23,20 +20,16 @@ DEFAULT_API_VERSION = API_VERSION
 
 
 class ShopifyBackend(models.Model):
-    """One Shopify store connected to this Odoo."""
+    """One Shopify store connected to this Odoo.
+
+    This file holds the store's settings, its API client and the routing of
+    deliveries to ``_shopify_handle_<handler>``; each ``shopify_backend_*``
+    file extends the model with one object's flows (inbound, outbound,
+    reconciliation), as listed in the addon's README.
+    """
 
     _name = "shopify.backend"
-    _inherit = [
-        "retail.backend.mixin",
-        "shopify.compliance.mixin",
-        "shopify.webhook.registration.mixin",
-        "shopify.product.link.mixin",
-        "shopify.inventory.export.mixin",
-        "shopify.order.import.mixin",
-        "shopify.refund.policy.mixin",
-        "shopify.product.export.mixin",
-        "shopify.fulfillment.webhook.mixin",
-    ]
+    _inherit = "retail.backend.mixin"
     _description = "Shopify Store"
     _retail_source = "shopify"
     _retail_channel_xmlid = "retail_shopify.channel_shopify"
@@ -144,7 +137,7 @@ class ShopifyBackend(models.Model):
             "expired",
         }
         for backend in self:
-            unknown = set(backend._financial_statuses()) - allowed
+            unknown = set(backend._shopify_financial_statuses()) - allowed
             if unknown:
                 raise ValidationError(
                     self.env._(
@@ -168,7 +161,7 @@ class ShopifyBackend(models.Model):
         for backend in self:
             backend.order_count = counts.get(backend, 0)
 
-    def _financial_statuses(self):
+    def _shopify_financial_statuses(self):
         self.ensure_one()
         return [
             s.strip().lower()
@@ -243,37 +236,6 @@ class ShopifyBackend(models.Model):
             return result[:1] if result else False
         return result
 
-    def _shopify_handle_order(self, event):
-        payload = event._load_json()
-        if event.topic == "orders/edited":
-            return self._shopify_apply_order_edit(event, payload)
-        order = order_from_webhook(payload)
-        return self.env["shopify.sale.order"]._import_order(
-            self, order, payload, event=event
-        )
-
-    def _shopify_apply_order_edit(self, event, payload):
-        """orders/edited names what an edit changed, not the order: read it."""
-        edit = payload.get("order_edit") if isinstance(payload, dict) else None
-        order_id = edit.get("order_id") if isinstance(edit, dict) else None
-        if not isinstance(order_id, int) or isinstance(order_id, bool):
-            raise errors.PayloadValidationError(
-                "Shopify orders/edited delivery: order_edit.order_id is missing or "
-                "not a number.",
-                hint="Check the webhook's API version on the store (Register "
-                "webhooks repairs it); the reconciliation imports the edit anyway.",
-            )
-        gid = f"gid://shopify/Order/{order_id}"
-        client = self._shopify_client()
-        node = client.execute("OrderById", {"id": gid})["order"]
-        if not node:
-            event._mark_ignored(f"Edited order {gid} no longer exists in Shopify.")
-            return False
-        order = order_from_graphql(node)
-        return self.env["shopify.sale.order"]._import_order(
-            self, order, node, event=event
-        )
-
     def _shopify_handle_app_uninstalled(self, event):
         self.write(
             {
@@ -286,26 +248,6 @@ class ShopifyBackend(models.Model):
         )
         self.message_post(body=self.env._("Shopify reported the app uninstalled."))
         return self
-
-    def _shopify_handle_inventory_level(self, event):
-        return self._shopify_inventory_webhook(event, event._load_json())
-
-    def _shopify_handle_bulk_operation(self, event):
-        gid = event._load_json().get("admin_graphql_api_id")
-        if gid and gid == self.bulk_operation_gid:
-            self._link_products_collect(gid)
-            return self
-        event._mark_ignored("Not a bulk operation started by this connector.")
-        return False
-
-    def _shopify_handle_customer_data_request(self, event):
-        return self._shopify_data_request(event, event._load_json())
-
-    def _shopify_handle_customer_redact(self, event):
-        return self._shopify_redact_customer(event, event._load_json())
-
-    def _shopify_handle_shop_redact(self, event):
-        return self._shopify_redact_shop(event, event._load_json())
 
     def action_import_locations(self):
         """Read the store's locations; map each to a warehouse afterwards."""
@@ -355,41 +297,6 @@ class ShopifyBackend(models.Model):
                 external_id = key[len(kind) + 1 :]
                 return bool(self.env[model].sudo()._retail_get(self, external_id))
         return super()._retail_wait_satisfied(key)
-
-    # ------------------------------------------------------------------
-    # outbound: fulfilments
-    # ------------------------------------------------------------------
-    FULFILLMENT_BATCH = 20
-
-    def _retail_export_fulfillments(self):
-        """Create the Shopify fulfilments of the deliveries done in Odoo."""
-        self.ensure_one()
-        client = self._shopify_client()
-        Fulfillment = self.env["shopify.fulfillment"]
-        tracked = Fulfillment._retail_export_batch(
-            self,
-            [("sync_state", "=", "outdated")],
-            lambda binding: binding._shopify_send_tracking(client),
-            kind="fulfillments",
-            batch_size=self.FULFILLMENT_BATCH,
-            describe=lambda binding, exc: binding._shopify_tracking_not_sent(exc),
-        )
-        if tracked.interrupted:
-            # Shopify stopped answering: the next job carries on
-            return f"{tracked.sent} tracking numbers updated (interrupted, continued)"
-        result = Fulfillment._retail_export_batch(
-            self,
-            [("sync_state", "=", "pending")],
-            lambda binding: binding._shopify_send(client),
-            kind="fulfillments",
-            batch_size=self.FULFILLMENT_BATCH,
-            describe=lambda binding, exc: binding._shopify_not_sent(exc),
-        )
-        return (
-            f"{result.sent} of {result.total} deliveries fulfilled in Shopify, "
-            f"{tracked.sent} tracking numbers updated"
-            + (" (interrupted, continued)" if result.interrupted else "")
-        )
 
     def action_open_orders(self):
         self.ensure_one()

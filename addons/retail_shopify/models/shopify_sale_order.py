@@ -75,7 +75,7 @@ class ShopifySaleOrder(models.Model):
         if order.is_cancelled:
             ignore("The order was cancelled before it was imported.")
             return False
-        if order.financial_status not in backend._financial_statuses():
+        if order.financial_status not in backend._shopify_financial_statuses():
             ignore(
                 f"Financial status {order.financial_status!r} is not imported by "
                 f"the backend's policy ({backend.import_financial_statuses})."

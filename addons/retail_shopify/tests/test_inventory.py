@@ -54,9 +54,9 @@ class TestInventoryPush(ShopifyTestMixin, TransactionCase):
         self.sim.add_product("Mug", variants=[{"sku": "MUG-STONE", "price": "14"}])
         self.sim.add_product("Tote", variants=[{"sku": "TOTE-NAT", "price": "24"}])
         with trap_jobs():
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
         self.sim.complete_bulk_operations()
-        self.backend._link_products_collect(gid)
+        self.backend._shopify_link_products_collect(gid)
         self.sim.set_available("MUG-STONE", self.sim_location, 1)
         self.sim.set_available("TOTE-NAT", self.sim_location, 1)
 
@@ -190,10 +190,10 @@ class TestInitialPublication(ShopifyTestMixin, TransactionCase):
 
     def link(self):
         with trap_jobs():
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
         self.sim.complete_bulk_operations()
         with trap_jobs() as trap:
-            self.backend._link_products_collect(gid)
+            self.backend._shopify_link_products_collect(gid)
         return trap
 
     def map_location(self, warehouse):

@@ -55,9 +55,9 @@ class TestStockPublication(ShopifyTestMixin, TransactionCase):
                     "warehouse_id": self.warehouse.id,
                 }
             )
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
             self.sim.complete_bulk_operations()
-            self.backend._link_products_collect(gid)
+            self.backend._shopify_link_products_collect(gid)
         self.sim.set_available("MUG-STONE", self.sim_location, 1)
         self.sim.set_available("TOTE-NAT", self.sim_location, 1)
         # what linking marked is sent: every test starts with nothing to send

@@ -95,5 +95,5 @@ class TestJobChannels(ShopifyTestMixin, TransactionCase):
             started = self.channels(trap)
             trap.perform_enqueued_jobs()
             collected = self.channels(trap)
-        self.assertEqual(started, {"_link_products_start": {RECONCILE}})
-        self.assertEqual(collected, {"_link_products_collect": {RECONCILE}})
+        self.assertEqual(started, {"_shopify_link_products_start": {RECONCILE}})
+        self.assertEqual(collected, {"_shopify_link_products_collect": {RECONCILE}})

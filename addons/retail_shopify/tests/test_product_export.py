@@ -424,7 +424,7 @@ class TestProductExport(ShopifyTestMixin, TransactionCase):
             "Tote (old title)",
             variants=[{"sku": "TOTE-CNV", "price": "15.00"}],
         )
-        self.backend._link_variants(
+        self.backend._shopify_link_variants(
             [
                 {
                     "id": existing["id"],

@@ -32,18 +32,18 @@ class TestProductLink(ShopifyTestMixin, TransactionCase):
 
     def test_variants_linked_by_sku_then_barcode(self):
         with trap_jobs() as trap:
-            gid = self.backend._link_products_start()
-            trap.assert_jobs_count(1, only=self.backend._link_products_collect)
+            gid = self.backend._shopify_link_products_start()
+            trap.assert_jobs_count(1, only=self.backend._shopify_link_products_collect)
         self.assertEqual(self.backend.bulk_operation_gid, gid)
         # Shopify has not finished: the job waits without using its retries
         try:
-            self.backend._link_products_collect(gid)
+            self.backend._shopify_link_products_collect(gid)
         except RetryableJobError as exc:
             self.assertTrue(exc.ignore_retry)
         else:
             self.fail("a running bulk operation must postpone the job")
         self.sim.complete_bulk_operations()
-        message = self.backend._link_products_collect(gid)
+        message = self.backend._shopify_link_products_collect(gid)
         self.assertIn("2 Shopify variant(s) linked", message)
         Binding = self.env["shopify.product.variant"]
         self.assertEqual(
@@ -67,7 +67,7 @@ class TestProductLink(ShopifyTestMixin, TransactionCase):
 
     def test_finish_webhook_collects_at_once(self):
         with trap_jobs():
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
         self.sim.complete_bulk_operations()
         event = self.deliver(
             "bulk_operations/finish",

@@ -301,9 +301,9 @@ class TestWebhookTopicsHttp(ShopifyHttpCase):
             }
         )
         with trap_jobs():
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
             self.sim.complete_bulk_operations()
-            self.backend._link_products_collect(gid)
+            self.backend._shopify_link_products_collect(gid)
             self.env["stock.quant"].with_context(inventory_mode=True).create(
                 {
                     "product_id": self.tee.id,
@@ -384,7 +384,7 @@ class TestWebhookTopicsHttp(ShopifyHttpCase):
 
     def test_bulk_operations_finish(self):
         with trap_jobs():
-            gid = self.backend._link_products_start()
+            gid = self.backend._shopify_link_products_start()
         self.sim.complete_bulk_operations()
         payload = self.emitted("bulk_operations/finish")[-1]
         self.assertEqual(payload["admin_graphql_api_id"], gid)

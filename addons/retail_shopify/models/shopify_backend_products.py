@@ -9,11 +9,10 @@ from ..services import product_mapper
 PRODUCT_BATCH = 25
 
 
-class ShopifyProductExportMixin(models.AbstractModel):
+class ShopifyBackendProducts(models.Model):
     """Publish Odoo's products on the store; Odoo stays their master."""
 
-    _name = "shopify.product.export.mixin"
-    _description = "Shopify Product Export"
+    _inherit = "shopify.backend"
 
     export_products = fields.Boolean(
         help="Publish on this store the products whose Shopify stores include it, "
@@ -34,7 +33,7 @@ class ShopifyProductExportMixin(models.AbstractModel):
             backend.product_binding_count = counts.get(backend, 0)
 
     # ------------------------------------------------------------------
-    # actions
+    # outbound: actions
     # ------------------------------------------------------------------
     def action_export_products(self):
         """Queue the products marked for this store that Shopify lacks."""
@@ -79,7 +78,7 @@ class ShopifyProductExportMixin(models.AbstractModel):
         }
 
     # ------------------------------------------------------------------
-    # export job
+    # outbound: the export job (productSet)
     # ------------------------------------------------------------------
     def _retail_export_products(self):
         """Send the products marked pending or outdated, a batch per run."""
@@ -103,7 +102,7 @@ class ShopifyProductExportMixin(models.AbstractModel):
         )
 
     # ------------------------------------------------------------------
-    # webhooks
+    # inbound: products/update, products/delete
     # ------------------------------------------------------------------
     def _shopify_handle_product_update(self, event):
         """products/update: our echo, a change to undo, or variants to link."""
@@ -207,7 +206,7 @@ class ShopifyProductExportMixin(models.AbstractModel):
         new = [variant for variant in remote.variants if variant.gid not in known]
         if not new:
             return VariantBinding
-        self._link_variants(
+        self._shopify_link_variants(
             [
                 {
                     "id": remote.gid,

@@ -5,12 +5,14 @@ from odoo import fields, models
 REDACTED = "[redacted at the shop's request]"
 
 
-class ShopifyComplianceMixin(models.AbstractModel):
+class ShopifyBackendCompliance(models.Model):
     """Shopify's mandatory privacy webhooks, for the store backend."""
 
-    _name = "shopify.compliance.mixin"
-    _description = "Shopify Privacy Webhooks"
+    _inherit = "shopify.backend"
 
+    # ------------------------------------------------------------------
+    # inbound: customers/data_request, customers/redact, shop/redact
+    # ------------------------------------------------------------------
     def _shopify_customer_orders(self, payload):
         """Bindings of the orders the payload names, for this store."""
         gids = [
@@ -169,3 +171,12 @@ class ShopifyComplianceMixin(models.AbstractModel):
             }
         )
         return events
+
+    def _shopify_handle_customer_data_request(self, event):
+        return self._shopify_data_request(event, event._load_json())
+
+    def _shopify_handle_customer_redact(self, event):
+        return self._shopify_redact_customer(event, event._load_json())
+
+    def _shopify_handle_shop_redact(self, event):
+        return self._shopify_redact_shop(event, event._load_json())

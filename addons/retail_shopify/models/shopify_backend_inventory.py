@@ -10,12 +10,14 @@ from ..services.graphql_client import StaleQuantityError
 INVENTORY_BATCH = 250
 
 
-class ShopifyInventoryExportMixin(models.AbstractModel):
+class ShopifyBackendInventory(models.Model):
     """Publish what the warehouses can promise, with compare-and-swap."""
 
-    _name = "shopify.inventory.export.mixin"
-    _description = "Shopify Inventory Export"
+    _inherit = "shopify.backend"
 
+    # ------------------------------------------------------------------
+    # outbound: stock levels, compare-and-swap per location
+    # ------------------------------------------------------------------
     def _retail_export_inventory(self):
         """Send the dirty levels in batches per location (coalesced job)."""
         self.ensure_one()
@@ -105,6 +107,9 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
                 )
             return
 
+    # ------------------------------------------------------------------
+    # inbound: inventory_levels/update
+    # ------------------------------------------------------------------
     def _shopify_inventory_webhook(self, event, payload):
         """inventory_levels/update: our own echo, or a change in Shopify."""
         item = f"gid://shopify/InventoryItem/{payload.get('inventory_item_id')}"
@@ -129,3 +134,6 @@ class ShopifyInventoryExportMixin(models.AbstractModel):
         level._retail_mark_to_send()
         self._retail_schedule_export("inventory")
         return level
+
+    def _shopify_handle_inventory_level(self, event):
+        return self._shopify_inventory_webhook(event, event._load_json())

@@ -3,12 +3,14 @@ from odoo import models
 from ..services import webhooks
 
 
-class ShopifyWebhookRegistrationMixin(models.AbstractModel):
+class ShopifyBackendWebhooks(models.Model):
     """Create or repair the store's webhook subscriptions (store backend)."""
 
-    _name = "shopify.webhook.registration.mixin"
-    _description = "Shopify Webhook Registration"
+    _inherit = "shopify.backend"
 
+    # ------------------------------------------------------------------
+    # outbound: the store's webhook subscriptions (set-up)
+    # ------------------------------------------------------------------
     def _shopify_callback_url(self):
         self.ensure_one()
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")

@@ -6,11 +6,10 @@ from odoo.addons.retail_connector_base.services import errors
 UNMATCHED_SHOWN = 20
 
 
-class ShopifyProductLinkMixin(models.AbstractModel):
+class ShopifyBackendProductLink(models.Model):
     """Link the store's variants to Odoo products with a bulk operation."""
 
-    _name = "shopify.product.link.mixin"
-    _description = "Shopify Product Link"
+    _inherit = "shopify.backend"
 
     bulk_operation_gid = fields.Char(
         string="Running bulk operation",
@@ -19,13 +18,16 @@ class ShopifyProductLinkMixin(models.AbstractModel):
         help="Shopify export of the store's variants in progress.",
     )
 
+    # ------------------------------------------------------------------
+    # reconciliation: link the store's variants (bulk operation)
+    # ------------------------------------------------------------------
     def action_link_products(self):
         self.ensure_one()
         self.with_delay(
             identity_key=f"shopify.link-products:{self.id}",
             description=self.env._("Link Shopify variants of %(b)s", b=self.name),
             **self._retail_job_options("reconcile"),
-        )._link_products_start()
+        )._shopify_link_products_start()
         return self._retail_notify(
             self.env._("Linking products"),
             self.env._(
@@ -35,7 +37,7 @@ class ShopifyProductLinkMixin(models.AbstractModel):
             "info",
         )
 
-    def _link_products_start(self):
+    def _shopify_link_products_start(self):
         """Start Shopify's bulk export of products and variants (job)."""
         self.ensure_one()
         client = self._shopify_client()
@@ -53,10 +55,10 @@ class ShopifyProductLinkMixin(models.AbstractModel):
             eta=10,
             identity_key=f"shopify.bulk:{gid}",
             **self._retail_job_options("reconcile"),
-        )._link_products_collect(gid)
+        )._shopify_link_products_collect(gid)
         return gid
 
-    def _link_products_collect(self, gid):
+    def _shopify_link_products_collect(self, gid):
         """Read the finished export and bind the variants (job, or webhook)."""
         self.ensure_one()
         client = self._shopify_client()
@@ -79,7 +81,7 @@ class ShopifyProductLinkMixin(models.AbstractModel):
                 self.bulk_operation_gid = False
                 return status
             objects = client.iter_bulk_jsonl(node["url"]) if node.get("url") else []
-            linked, unmatched = self._link_variants(objects)
+            linked, unmatched = self._shopify_link_variants(objects)
         except errors.TransientError as exc:
             raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
         self.bulk_operation_gid = False
@@ -108,7 +110,7 @@ class ShopifyProductLinkMixin(models.AbstractModel):
         self.message_post(body=message)
         return message
 
-    def _link_variants(self, objects):
+    def _shopify_link_variants(self, objects):
         """Bind variants by SKU, then barcode; return (linked, unmatched)."""
         Helper = self.env["retail.import.helper"]
         Binding = self.env["shopify.product.variant"]._retail_importing()
@@ -137,3 +139,14 @@ class ShopifyProductLinkMixin(models.AbstractModel):
                 )
                 linked += 1
         return linked, unmatched
+
+    # ------------------------------------------------------------------
+    # inbound: bulk_operations/finish
+    # ------------------------------------------------------------------
+    def _shopify_handle_bulk_operation(self, event):
+        gid = event._load_json().get("admin_graphql_api_id")
+        if gid and gid == self.bulk_operation_gid:
+            self._shopify_link_products_collect(gid)
+            return self
+        event._mark_ignored("Not a bulk operation started by this connector.")
+        return False

@@ -7,7 +7,7 @@ from ..services.fulfillment_mapper import fulfillment_from_webhook, order_status
 OPEN_PICKING_EXCLUDED_STATES = ("done", "cancel")
 
 
-class ShopifyFulfillmentWebhookMixin(models.AbstractModel):
+class ShopifyBackendFulfillments(models.Model):
     """fulfillments/create and fulfillments/update, for the store backend.
 
     Odoo is the master of fulfilment: deliveries are validated in Odoo and
@@ -23,9 +23,11 @@ class ShopifyFulfillmentWebhookMixin(models.AbstractModel):
     fulfilment settles it.
     """
 
-    _name = "shopify.fulfillment.webhook.mixin"
-    _description = "Shopify Fulfilment Webhooks"
+    _inherit = "shopify.backend"
 
+    # ------------------------------------------------------------------
+    # inbound: fulfillments/create, fulfillments/update
+    # ------------------------------------------------------------------
     def _shopify_handle_fulfillment(self, event):
         fulfillment = fulfillment_from_webhook(event._load_json())
         # serialised with the imports of the same order (same lock key)
@@ -237,3 +239,38 @@ class ShopifyFulfillmentWebhookMixin(models.AbstractModel):
         )
         conflicts._resolve(resolution)
         return conflicts
+
+    # ------------------------------------------------------------------
+    # outbound: fulfilments of the deliveries done in Odoo
+    # ------------------------------------------------------------------
+    FULFILLMENT_BATCH = 20
+
+    def _retail_export_fulfillments(self):
+        """Create the Shopify fulfilments of the deliveries done in Odoo."""
+        self.ensure_one()
+        client = self._shopify_client()
+        Fulfillment = self.env["shopify.fulfillment"]
+        tracked = Fulfillment._retail_export_batch(
+            self,
+            [("sync_state", "=", "outdated")],
+            lambda binding: binding._shopify_send_tracking(client),
+            kind="fulfillments",
+            batch_size=self.FULFILLMENT_BATCH,
+            describe=lambda binding, exc: binding._shopify_tracking_not_sent(exc),
+        )
+        if tracked.interrupted:
+            # Shopify stopped answering: the next job carries on
+            return f"{tracked.sent} tracking numbers updated (interrupted, continued)"
+        result = Fulfillment._retail_export_batch(
+            self,
+            [("sync_state", "=", "pending")],
+            lambda binding: binding._shopify_send(client),
+            kind="fulfillments",
+            batch_size=self.FULFILLMENT_BATCH,
+            describe=lambda binding, exc: binding._shopify_not_sent(exc),
+        )
+        return (
+            f"{result.sent} of {result.total} deliveries fulfilled in Shopify, "
+            f"{tracked.sent} tracking numbers updated"
+            + (" (interrupted, continued)" if result.interrupted else "")
+        )

@@ -4,11 +4,10 @@ from ..services import refunds
 from ..services.refund_webhook import refund_from_webhook
 
 
-class ShopifyRefundPolicyMixin(models.AbstractModel):
+class ShopifyBackendRefunds(models.Model):
     """What a Shopify store does with refunds (inherited by shopify.backend)."""
 
-    _name = "shopify.refund.policy.mixin"
-    _description = "Shopify Refund Policy"
+    _inherit = "shopify.backend"
 
     refund_policy = fields.Selection(
         refunds.POLICIES,
@@ -45,6 +44,9 @@ class ShopifyRefundPolicyMixin(models.AbstractModel):
         for backend in self:
             backend.refund_count = counts.get(backend, 0)
 
+    # ------------------------------------------------------------------
+    # inbound: refunds/create
+    # ------------------------------------------------------------------
     def _shopify_handle_refund(self, event):
         """refunds/create: apply the refund to its imported order."""
         payload = event._load_json()
