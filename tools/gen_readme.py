@@ -26,7 +26,38 @@ SECTIONS = [
 def md_to_rst(text):
     text = re.sub(r"(?<!`)`([^`\n]+)`(?!`)", r"``\1``", text)
     text = re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"`\1 <\2>`_", text)
-    return text.strip() + "\n"
+    return tables_to_rst(text).strip() + "\n"
+
+
+def _cells(line):
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def tables_to_rst(text):
+    """Markdown pipe tables (header, separator, rows) as RST list tables."""
+    out, lines, i = [], text.splitlines(), 0
+    while i < len(lines):
+        line = lines[i]
+        is_table = (
+            line.startswith("|")
+            and i + 1 < len(lines)
+            and re.fullmatch(r"\|(\s*:?-+:?\s*\|)+", lines[i + 1].strip())
+        )
+        if not is_table:
+            out.append(line)
+            i += 1
+            continue
+        rows = [_cells(line)]
+        i += 2
+        while i < len(lines) and lines[i].startswith("|"):
+            rows.append(_cells(lines[i]))
+            i += 1
+        out += [".. list-table::", "   :header-rows: 1", ""]
+        for row in rows:
+            out.append(f"   * - {row[0]}")
+            out += [f"     - {cell}" for cell in row[1:]]
+        out.append("")
+    return "\n".join(out)
 
 
 def title(text, char):
