@@ -70,6 +70,16 @@ class RetailBackend(models.Model):
                 self.env["ir.model"]._get(card.res_model).name if card.res_model else ""
             )
 
+    @api.model
+    def _retail_resolve(self, model, res_id):
+        """The backend ``model(res_id)`` (superuser, archived too), or None."""
+        if not model or model not in self.env or not res_id:
+            return None
+        backend = (
+            self.env[model].sudo().with_context(active_test=False).browse(res_id)
+        ).exists()
+        return backend or None
+
     def _backends(self):
         """Group cards by backend model: {model_name: backend recordset}."""
         by_model = {}

@@ -319,6 +319,21 @@ class RetailBackendMixin(models.AbstractModel):
         self.ensure_one()
         return self.active and self.state == "active"
 
+    def _retail_open_exceptions(self, domain=()):
+        """The open sync exceptions of these backends matching ``domain``."""
+        return (
+            self.env["retail.sync.exception"]
+            .sudo()
+            .search(
+                [
+                    ("backend_model", "=", self._name),
+                    ("backend_id", "in", self.ids),
+                    ("state", "=", "open"),
+                    *domain,
+                ]
+            )
+        )
+
     def _retail_raise_exception(self, **values):
         """Record a sync exception on this backend (merged while open)."""
         self.ensure_one()

@@ -359,16 +359,9 @@ class RetailEvent(models.Model):
 
     def _get_backend(self):
         self.ensure_one()
-        if self.backend_model not in self.env:
-            return None
-        backend = (
-            self.env[self.backend_model]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(self.backend_id)
-            .exists()
+        return self.env["retail.backend"]._retail_resolve(
+            self.backend_model, self.backend_id
         )
-        return backend or None
 
     # ------------------------------------------------------------------
     # processing (job)

@@ -131,11 +131,9 @@ class RetailSyncException(models.Model):
         )
         if existing:
             return existing._merge_occurrence(values)
-        backend = None
-        if values.get("backend_model") in self.env and values.get("backend_id"):
-            backend = (
-                self.env[values["backend_model"]].browse(values["backend_id"]).exists()
-            )
+        backend = self.env["retail.backend"]._retail_resolve(
+            values.get("backend_model"), values.get("backend_id")
+        )
         if backend:
             values.setdefault("retail_backend_id", backend.retail_card_id.id)
             values.setdefault("company_id", backend.company_id.id)

@@ -157,16 +157,9 @@ class RetailSyncRun(models.Model):
     def _backend(self):
         """The backend record of the run (superuser), or None."""
         self.ensure_one()
-        if self.backend_model not in self.env:
-            return None
-        backend = (
-            self.env[self.backend_model]
-            .sudo()
-            .with_context(active_test=False)
-            .browse(self.backend_id)
-            .exists()
+        return self.env["retail.backend"]._retail_resolve(
+            self.backend_model, self.backend_id
         )
-        return backend or None
 
     def _counts(self):
         self.ensure_one()

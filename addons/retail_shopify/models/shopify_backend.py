@@ -9,7 +9,7 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
 
-from ..services import webhooks
+from ..services import canonical, webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
 from ..services.version import API_VERSION
@@ -126,16 +126,7 @@ class ShopifyBackend(models.Model):
 
     @api.constrains("import_financial_statuses")
     def _check_import_financial_statuses(self):
-        allowed = {
-            "pending",
-            "authorized",
-            "partially_paid",
-            "paid",
-            "partially_refunded",
-            "refunded",
-            "voided",
-            "expired",
-        }
+        allowed = canonical.FINANCIAL_STATUSES
         for backend in self:
             unknown = set(backend._shopify_financial_statuses()) - allowed
             if unknown:

@@ -224,18 +224,8 @@ class ShopifyBackendFulfillments(models.Model):
         )
 
     def _shopify_resolve_fulfillment_conflicts(self, fulfillment, resolution):
-        conflicts = (
-            self.env["retail.sync.exception"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self._name),
-                    ("backend_id", "=", self.id),
-                    ("state", "=", "open"),
-                    ("category", "=", "conflict"),
-                    ("remote_ref", "=", fulfillment.gid),
-                ]
-            )
+        conflicts = self._retail_open_exceptions(
+            [("category", "=", "conflict"), ("remote_ref", "=", fulfillment.gid)]
         )
         conflicts._resolve(resolution)
         return conflicts

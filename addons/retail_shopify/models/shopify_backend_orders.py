@@ -174,20 +174,9 @@ class ShopifyBackendOrders(models.Model):
         retried and released the same way.
         """
         gid = node.get("id")
-        existing = (
-            self.env["retail.sync.exception"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self._name),
-                    ("backend_id", "=", self.id),
-                    ("state", "=", "open"),
-                    ("remote_ref", "=", gid),
-                    ("category", "=", exc.category),
-                ],
-                limit=1,
-            )
-        )
+        existing = self._retail_open_exceptions(
+            [("remote_ref", "=", gid), ("category", "=", exc.category)]
+        )[:1]
         if existing:
             return existing._merge_occurrence({})
         event, created = self.env["retail.event"]._accept(

@@ -330,18 +330,8 @@ class ShopifyProductTemplate(models.Model):
 
     def _shopify_open_exceptions(self):
         self.ensure_one()
-        return (
-            self.env["retail.sync.exception"]
-            .sudo()
-            .search(
-                [
-                    ("backend_model", "=", self.backend_id._name),
-                    ("backend_id", "=", self.backend_id.id),
-                    ("res_model", "=", "product.template"),
-                    ("res_id", "=", self.odoo_id.id),
-                    ("state", "=", "open"),
-                ]
-            )
+        return self.backend_id._retail_open_exceptions(
+            [("res_model", "=", "product.template"), ("res_id", "=", self.odoo_id.id)]
         )
 
     def _shopify_export_failed(self, exc):

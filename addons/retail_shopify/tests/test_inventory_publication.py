@@ -7,7 +7,7 @@ from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..models import shopify_inventory_export
+from ..models import shopify_backend_inventory
 from .common import ShopifyTestMixin
 
 
@@ -153,7 +153,7 @@ class TestStockPublication(ShopifyTestMixin, TransactionCase):
         self.set_stock(self.mug, 7)
         self.set_stock(self.tote, 4)
         with (
-            patch.object(shopify_inventory_export, "INVENTORY_BATCH", 1),
+            patch.object(shopify_backend_inventory, "INVENTORY_BATCH", 1),
             trap_jobs() as trap,
         ):
             result = self.backend._retail_export_job("inventory")

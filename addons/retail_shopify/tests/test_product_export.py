@@ -10,7 +10,7 @@ from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
 )
 from odoo.addons.retail_connector_base.services import errors
 
-from ..models import shopify_product_export
+from ..models import shopify_backend_products
 from ..services.graphql_client import ShopifyGraphQLClient, gid_to_id
 from .common import ShopifyTestMixin
 
@@ -373,7 +373,7 @@ class TestProductExport(ShopifyTestMixin, TransactionCase):
         self.tote.shopify_backend_ids = [(4, self.backend.id)]
         self.apron.shopify_backend_ids = [(4, self.backend.id)]
         with (
-            patch.object(shopify_product_export, "PRODUCT_BATCH", 1),
+            patch.object(shopify_backend_products, "PRODUCT_BATCH", 1),
             trap_jobs() as trap,
         ):
             self.export()
