@@ -24,6 +24,7 @@ from odoo.addons.retail_connector_base.services.validation import (
 
 from . import canonical
 from .payloads import (
+    AddressFields,
     CustomerGid,
     LineItemGid,
     OrderGid,
@@ -32,6 +33,7 @@ from .payloads import (
     ShippingLineGid,
     Tags,
     VariantGid,
+    address,
     allocated,
     cancel_reason,
     financial_status,
@@ -147,18 +149,8 @@ class GqlCustomer(CamelPayloadModel):
     default_phone_number: GqlPhoneNumber | None
 
 
-class GqlAddress(CamelPayloadModel):
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    province_code: str | None = None
-    zip: str | None = None
+class GqlAddress(CamelPayloadModel, AddressFields):
     country_code_v2: str | None = None
-    phone: str | None = None
 
 
 class GqlOrder(CamelPayloadModel):
@@ -252,24 +244,6 @@ def _gql_allocations(ctx, path, allocations):
             )
         )
     return tuple(result)
-
-
-def _gql_address(address):
-    if address is None:
-        return None
-    return canonical.Address(
-        name=text(address.name),
-        first_name=text(address.first_name),
-        last_name=text(address.last_name),
-        company=text(address.company),
-        address1=text(address.address1),
-        address2=text(address.address2),
-        city=text(address.city),
-        province_code=text(address.province_code),
-        zip=text(address.zip),
-        country_code=text(address.country_code_v2),
-        phone=text(address.phone),
-    )
 
 
 def _gql_line(ctx, index, item):
@@ -381,8 +355,8 @@ def order_from_graphql(node: dict) -> canonical.CanonicalOrder:
         ),
         email=text(order.email),
         phone=text(order.phone),
-        billing_address=_gql_address(order.billing_address),
-        shipping_address=_gql_address(order.shipping_address),
+        billing_address=address(order.billing_address, "country_code_v2"),
+        shipping_address=address(order.shipping_address, "country_code_v2"),
         lines=tuple(
             _gql_line(ctx, index, item)
             for index, item in enumerate(order.line_items.nodes)

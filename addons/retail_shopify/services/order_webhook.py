@@ -23,12 +23,14 @@ from odoo.addons.retail_connector_base.services.validation import (
 
 from . import canonical
 from .payloads import (
+    AddressFields,
     CustomerGid,
     LineItemGid,
     OrderGid,
     Rate,
     RestMoneySet,
     Tags,
+    address,
     allocated,
     cancel_reason,
     financial_status,
@@ -97,18 +99,8 @@ class RestCustomer(PayloadModel):
     last_name: str | None = None
 
 
-class RestAddress(PayloadModel):
-    name: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
-    company: str | None = None
-    address1: str | None = None
-    address2: str | None = None
-    city: str | None = None
-    province_code: str | None = None
-    zip: str | None = None
+class RestAddress(AddressFields):
     country_code: str | None = None
-    phone: str | None = None
 
 
 class RestOrder(PayloadModel):
@@ -197,24 +189,6 @@ def _rest_allocations(ctx, path, allocations, applications):
             )
         )
     return tuple(result)
-
-
-def _rest_address(address):
-    if address is None:
-        return None
-    return canonical.Address(
-        name=text(address.name),
-        first_name=text(address.first_name),
-        last_name=text(address.last_name),
-        company=text(address.company),
-        address1=text(address.address1),
-        address2=text(address.address2),
-        city=text(address.city),
-        province_code=text(address.province_code),
-        zip=text(address.zip),
-        country_code=text(address.country_code),
-        phone=text(address.phone),
-    )
 
 
 def _rest_line(ctx, index, item, applications):
@@ -318,8 +292,8 @@ def order_from_webhook(payload: dict) -> canonical.CanonicalOrder:
         ),
         email=text(order.email),
         phone=text(order.phone),
-        billing_address=_rest_address(order.billing_address),
-        shipping_address=_rest_address(order.shipping_address),
+        billing_address=address(order.billing_address, "country_code"),
+        shipping_address=address(order.shipping_address, "country_code"),
         lines=tuple(
             _rest_line(ctx, index, item, applications)
             for index, item in enumerate(order.line_items)

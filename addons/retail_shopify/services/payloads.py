@@ -206,3 +206,38 @@ def cancel_reason(value):
 def allocated(allocations):
     """The sum of canonical discount allocations."""
     return sum((allocation.amount for allocation in allocations), canonical.ZERO)
+
+
+class AddressFields(PayloadModel):
+    """The address fields both sources name alike (not the country code)."""
+
+    name: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    province_code: str | None = None
+    zip: str | None = None
+    phone: str | None = None
+
+
+def address(value, country_field):
+    """The canonical address of a validated address model (or None);
+    ``country_field`` names the field holding its country code."""
+    if value is None:
+        return None
+    return canonical.Address(
+        name=text(value.name),
+        first_name=text(value.first_name),
+        last_name=text(value.last_name),
+        company=text(value.company),
+        address1=text(value.address1),
+        address2=text(value.address2),
+        city=text(value.city),
+        province_code=text(value.province_code),
+        zip=text(value.zip),
+        country_code=text(getattr(value, country_field)),
+        phone=text(value.phone),
+    )
