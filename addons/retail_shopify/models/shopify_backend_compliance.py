@@ -8,7 +8,7 @@ REDACTED = "[redacted at the shop's request]"
 class ShopifyBackendCompliance(models.Model):
     """Shopify's mandatory privacy webhooks, for the store backend."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # inbound: customers/data_request, customers/redact, shop/redact

@@ -23,7 +23,7 @@ class ShopifyBackendFulfillments(models.Model):
     fulfilment settles it.
     """
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # inbound: fulfillments/create, fulfillments/update

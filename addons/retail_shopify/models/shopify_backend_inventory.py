@@ -13,7 +13,7 @@ INVENTORY_BATCH = 250
 class ShopifyBackendInventory(models.Model):
     """Publish what the warehouses can promise, with compare-and-swap."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # outbound: stock levels, compare-and-swap per location

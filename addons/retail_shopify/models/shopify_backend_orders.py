@@ -24,7 +24,7 @@ class ShopifyBackendOrders(models.Model):
     page jobs, shows the progress and moves the checkpoint.
     """
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     orders_checkpoint = fields.Datetime(
         string="Orders reconciled until",

@@ -9,7 +9,7 @@ UNMATCHED_SHOWN = 20
 class ShopifyBackendProductLink(models.Model):
     """Link the store's variants to Odoo products with a bulk operation."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     bulk_operation_gid = fields.Char(
         string="Running bulk operation",

@@ -12,7 +12,7 @@ PRODUCT_BATCH = 25
 class ShopifyBackendProducts(models.Model):
     """Publish Odoo's products on the store; Odoo stays their master."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     export_products = fields.Boolean(
         help="Publish on this store the products whose Shopify stores include it, "

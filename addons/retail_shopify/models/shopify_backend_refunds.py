@@ -7,7 +7,7 @@ from ..services.refund_webhook import refund_from_webhook
 class ShopifyBackendRefunds(models.Model):
     """What a Shopify store does with refunds (inherited by shopify.backend)."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     refund_policy = fields.Selection(
         refunds.POLICIES,

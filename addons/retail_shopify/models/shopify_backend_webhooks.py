@@ -6,7 +6,7 @@ from ..services import webhooks
 class ShopifyBackendWebhooks(models.Model):
     """Create or repair the store's webhook subscriptions (store backend)."""
 
-    _inherit = "shopify.backend"
+    _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
 
     # ------------------------------------------------------------------
     # outbound: the store's webhook subscriptions (set-up)
