@@ -48,6 +48,10 @@ dbfilter = ^$DB\$
 list_db = False
 workers = 2
 max_cron_threads = 1
+; as in odoo.conf.example: on a small machine Odoo's own crons (auto-vacuum,
+; invoices) can take longer than a request's default 120 s
+limit_time_cpu = 600
+limit_time_real = 1200
 log_level = info
 
 [queue_job]

@@ -1,7 +1,8 @@
 from odoo import fields, models
 
 from odoo.addons.queue_job.exception import RetryableJobError
-from odoo.addons.retail_connector_base.services import errors
+from odoo.addons.retail_connector_base.services import errors, locks
+from odoo.addons.retail_connector_base.services.pg import short_transaction
 
 UNMATCHED_SHOWN = 20
 
@@ -59,10 +60,18 @@ class ShopifyBackendProductLink(models.Model):
         return gid
 
     def _shopify_link_products_collect(self, gid):
-        """Read the finished export and bind the variants (job, or webhook)."""
+        """Read the finished export and bind the variants (job, or webhook).
+
+        The poll job and the ``bulk_operations/finish`` webhook may both
+        collect the same export at once: one takes the lock, the other is
+        postponed and then finds the export collected.
+        """
         self.ensure_one()
-        client = self._shopify_client()
         try:
+            locks.advisory_lock(self.env.cr, self._retail_key(), f"bulk:{gid}")
+            if self._shopify_committed_bulk_gid() != gid:
+                return self.env._("The export %(gid)s was already collected.", gid=gid)
+            client = self._shopify_client()
             node = client.execute("BulkOperationById", {"id": gid})["node"] or {}
             status = node.get("status")
             if status in ("CREATED", "RUNNING"):
@@ -109,6 +118,20 @@ class ShopifyBackendProductLink(models.Model):
         )
         self.message_post(body=message)
         return message
+
+    def _shopify_committed_bulk_gid(self):
+        """The export in progress as last committed (not this snapshot's)."""
+        self.flush_recordset(["bulk_operation_gid"])
+
+        def read(cr):
+            cr.execute(
+                "SELECT bulk_operation_gid FROM shopify_backend WHERE id = %s",
+                (self.id,),
+            )
+            row = cr.fetchone()
+            return row[0] if row else None
+
+        return short_transaction(self._retail_cursor_factory(), read)
 
     def _shopify_link_variants(self, objects):
         """Bind variants by SKU, then barcode; return (linked, unmatched)."""

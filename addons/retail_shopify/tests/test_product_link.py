@@ -82,3 +82,25 @@ class TestProductLink(ShopifyTestMixin, TransactionCase):
             ),
             2,
         )
+
+    def test_an_export_collected_by_the_webhook_is_not_collected_again(self):
+        with trap_jobs():
+            gid = self.backend._shopify_link_products_start()
+        self.sim.complete_bulk_operations()
+        event = self.deliver(
+            "bulk_operations/finish",
+            {"admin_graphql_api_id": gid, "status": "completed"},
+            event_id="b2",
+        )
+        event._process()
+        calls = len(self.sim.calls)
+        # the poll job comes after the webhook: nothing is read nor bound twice
+        message = self.backend._shopify_link_products_collect(gid)
+        self.assertIn("already collected", message)
+        self.assertEqual(len(self.sim.calls), calls)
+        self.assertEqual(
+            self.env["shopify.product.variant"].search_count(
+                [("backend_id", "=", self.backend.id)]
+            ),
+            2,
+        )
