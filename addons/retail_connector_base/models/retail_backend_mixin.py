@@ -466,6 +466,10 @@ class RetailBackendMixin(models.AbstractModel):
         """
         return None
 
+    def _retail_describe_wait(self, key):
+        """What ``key`` waits for, in words (a connector adds its kinds)."""
+        return wait_keys.describe(key)
+
     def _retail_wait_satisfied(self, key):
         """Whether what a held delivery waits for (``key``) exists now.
 

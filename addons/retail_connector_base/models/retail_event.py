@@ -228,7 +228,10 @@ class RetailEvent(models.Model):
     @api.depends("wait_ids.key")
     def _compute_waiting_for(self):
         for event in self:
-            event.waiting_for = ", ".join(event.wait_ids.mapped("key")) or False
+            keys = event.wait_ids.mapped("key")
+            backend = event._get_backend() if keys else None
+            describe = backend._retail_describe_wait if backend else wait_keys.describe
+            event.waiting_for = " or ".join(describe(key) for key in keys) or False
 
     def _search_waiting_for(self, operator, value):
         if operator in ("!=", "not in") and not value:

@@ -27,6 +27,21 @@ def make(kind, *parts):
     return ":".join([kind, *values])[:MAX_LENGTH]
 
 
+def describe(key):
+    """The key in words a clerk understands (English; the view translates
+    its surrounding sentence), for the kinds the base knows; else the key."""
+    kind, _sep, rest = key.partition(":")
+    if kind == "product":
+        field, _sep, code = rest.partition(":")
+        if field == "sku":
+            return f"a product with Internal Reference {code}"
+        if field == "barcode":
+            return f"a product with barcode {code}"
+    if kind == "order":
+        return f"the order {rest}"
+    return key
+
+
 def product_keys(sku=None, barcode=None):
     """Keys released when a product gets this SKU or barcode."""
     keys = [make("product", "sku", sku), make("product", "barcode", barcode)]

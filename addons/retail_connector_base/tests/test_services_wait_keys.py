@@ -39,3 +39,21 @@ class TestErrorsWaitFor(unittest.TestCase):
         exc = errors.MappingError("held", waits_for=["b", None, "a", "b", ""])
         self.assertEqual(exc.waits_for, ("b", "a"))
         self.assertEqual(errors.MappingError("not held").waits_for, ())
+
+
+class TestDescribe(unittest.TestCase):
+    def test_known_kinds_in_words(self):
+        self.assertEqual(
+            wait_keys.describe("product:sku:TOTE"),
+            "a product with Internal Reference TOTE",
+        )
+        self.assertEqual(
+            wait_keys.describe("product:barcode:400"), "a product with barcode 400"
+        )
+        self.assertEqual(
+            wait_keys.describe("order:gid://shopify/Order/1"),
+            "the order gid://shopify/Order/1",
+        )
+        self.assertEqual(
+            wait_keys.describe("session:S1:2026-12-01"), "session:S1:2026-12-01"
+        )

@@ -97,6 +97,11 @@ class RetailTestBackend(models.Model):
             return f"partner:{payload['id']}"
         return None
 
+    def _retail_describe_wait(self, key):
+        if key.startswith("test-partner:"):
+            return f"the remote partner {key.split(':', 1)[1]}"
+        return super()._retail_describe_wait(key)
+
     def _retail_wait_satisfied(self, key):
         if key.startswith("test-partner:"):
             external_id = key.split(":", 1)[1]

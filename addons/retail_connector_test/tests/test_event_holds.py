@@ -22,7 +22,7 @@ class TestEventHolds(RetailTestCase):
     def test_a_delivery_waiting_for_another_is_held_on_its_key(self):
         event = self.held_employee()
         self.assertEqual(event.state, "failed")
-        self.assertEqual(event.waiting_for, "test-partner:CO-1")
+        self.assertEqual(event.waiting_for, "the remote partner CO-1")
         self.assertEqual(event.remote_ref, "partner:P-1")
         exception = event.exception_ids
         self.assertEqual(exception.state, "open")
@@ -55,11 +55,11 @@ class TestEventHolds(RetailTestCase):
             trap.assert_jobs_count(1, only=event._process)
         self.assertEqual(released, event)
         self.assertEqual(other.state, "failed")
-        self.assertEqual(other.waiting_for, "test-partner:CO-2")
+        self.assertEqual(other.waiting_for, "the remote partner CO-2")
 
     def test_retry_of_a_held_delivery_says_what_is_missing(self):
         event = self.held_employee()
-        with self.assertRaisesRegex(UserError, "test-partner:CO-1"):
+        with self.assertRaisesRegex(UserError, "the remote partner CO-1"):
             event.exception_ids.with_user(self.user).action_retry()
         self.assertEqual(event.state, "failed")
         # the company arrives without releasing anything: retry now works
@@ -88,7 +88,9 @@ class TestEventHolds(RetailTestCase):
             )
         )
         self.assertEqual(
-            event.waiting_for, "product:sku:GIFT-CARD, product:barcode:4006"
+            event.waiting_for,
+            "a product with Internal Reference GIFT-CARD"
+            " or a product with barcode 4006",
         )
         Product = self.env["product.product"]
         with trap_jobs() as trap:
@@ -134,7 +136,7 @@ class TestEventHolds(RetailTestCase):
             origin="poll",
         )
         event._process()
-        self.assertEqual(event.waiting_for, "test-partner:CO-1")
+        self.assertEqual(event.waiting_for, "the remote partner CO-1")
         self.assertEqual(event.exception_ids.flow, "reconciliation")
 
 

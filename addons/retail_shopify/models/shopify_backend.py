@@ -278,6 +278,11 @@ class ShopifyBackend(models.Model):
     def _retail_event_subject(self, topic, payload):
         return webhooks.subject(topic, payload)
 
+    def _retail_describe_wait(self, key):
+        if key.startswith("shopify-variant:"):
+            return f"a link of Shopify variant {key.split(':', 1)[1]} to a product"
+        return super()._retail_describe_wait(key)
+
     def _retail_wait_satisfied(self, key):
         """Shopify's own wait keys: a linked variant, an imported order."""
         for kind, model in (

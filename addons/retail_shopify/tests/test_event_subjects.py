@@ -116,7 +116,7 @@ class TestHeldOrders(ShopifyTestMixin, TransactionCase):
         self.assertEqual(refund.state, "failed")
         # the order's delivery is found by its subject, not by its text
         self.assertIn("which is held", refund.error)
-        self.assertEqual(refund.waiting_for, f"order:{order_gid}")
+        self.assertEqual(refund.waiting_for, f"the order {order_gid}")
         with trap_jobs() as trap:
             self.env["product.product"].create(
                 {"name": "Old tee", "default_code": "TEE-ORG-NAV-M-OLD"}
