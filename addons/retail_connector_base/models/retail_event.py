@@ -632,10 +632,13 @@ class RetailEvent(models.Model):
         for event in self.exists():
             exhausted = exc_name and exc_name.endswith("FailedJobError")
             if exhausted:
+                # the tries of the job: its failed runs were rolled back, so
+                # the event's own counter never saw them (waits spend none)
+                job = event.sudo().job_id
                 message = self.env._(
                     "Processing kept failing with temporary errors and was "
-                    "abandoned after %(attempts)s attempts: %(error)s",
-                    attempts=event.attempts or 1,
+                    "abandoned after %(attempts)s tries: %(error)s",
+                    attempts=job.retry or event.attempts or 1,
                     error=exc_message,
                 )
                 hint = self.env._(

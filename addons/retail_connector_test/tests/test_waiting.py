@@ -7,7 +7,9 @@ import responses
 
 from odoo import fields
 
+from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.tests.job_runs import run_once, set_job_created
@@ -55,6 +57,23 @@ class TestEventWaits(RetailTestCase):
         postponed = run_once(self.env, event.job_uuid)
         self.assertFalse(postponed.ignore_retry)
         self.assertEqual(self.job(event).retry, 1)
+
+    @responses.activate
+    def test_failures_use_up_the_tries_and_say_how_many(self):
+        responses.add(responses.GET, f"{API}/partners/C-1", status=503)
+        event = self.queued_enrich()
+        for _run in range(4):
+            self.assertFalse(run_once(self.env, event.job_uuid).ignore_retry)
+        self.assertEqual(self.job(event).retry, 4)
+        job = Job.load(self.env, event.job_uuid)
+        # not assertRaises: it would roll back what the failure handler wrote
+        with self.assertLogs("odoo.addons.queue_job.controllers.main", level="ERROR"):
+            try:
+                RunJobController._runjob(self.env, job)
+            except Exception as exc:  # noqa: BLE001 - checked below
+                self.assertEqual(type(exc).__name__, "FailedJobError")
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertIn("abandoned after 5 tries", exc.message)
 
     @responses.activate
     def test_wait_past_the_deadline_opens_an_exception(self):
