@@ -367,7 +367,8 @@ class RetailBackendMixin(models.AbstractModel):
 
         The connector implements ``_retail_export_<kind>()``: it records the
         permanent failures of single records itself and lets transient errors
-        through, which postpone the whole job.
+        through, which postpone the whole job (see :meth:`_retail_retry_job`:
+        a wait, such as the previous export still running, spends no tries).
         """
         self.ensure_one()
         if not self._retail_is_accepting():
@@ -382,20 +383,19 @@ class RetailBackendMixin(models.AbstractModel):
         except Exception as exc:
             kind_of_error = errors.classify(exc)
             if kind_of_error == "transient":
-                retry_after = getattr(exc, "retry_after", None)
-                raise RetryableJobError(
-                    str(exc), seconds=int(retry_after + 1) if retry_after else None
-                ) from exc
-            if kind_of_error == "permanent":
-                self._retail_raise_exception(
-                    flow="outbound",
-                    category=exc.category,
-                    message=str(exc),
-                    hint=exc.hint or self.env._("Correct the cause, then press Retry."),
-                    job_uuid=self.env.context.get("job_uuid"),
+                exc = self._retail_retry_job(
+                    exc, f"The export of {kind} to {self.display_name}"
                 )
-                return self.env._("Failed: %(error)s", error=str(exc))
-            raise
+            elif kind_of_error != "permanent":
+                raise
+            self._retail_raise_exception(
+                flow="outbound",
+                category=exc.category,
+                message=str(exc),
+                hint=exc.hint or self.env._("Correct the cause, then press Retry."),
+                job_uuid=self.env.context.get("job_uuid"),
+            )
+            return self.env._("Failed: %(error)s", error=str(exc))
 
     def _retail_on_export_failed(self, exc_name=None, exc_message=None, exc_info=None):
         """queue_job hook: an export job failed for good (fresh transaction)."""
@@ -430,6 +430,38 @@ class RetailBackendMixin(models.AbstractModel):
                 ),
                 job_uuid=job.uuid,
             )
+
+    def _retail_retry_job(self, exc, label, since=None):
+        """Postpone the running job for the transient ``exc``, or stop waiting.
+
+        A failure (network, 5xx, 429) raises RetryableJobError, which spends
+        one of the job's tries. A wait (:func:`~..services.errors.is_waiting`)
+        raises it without spending any, until the waiting deadline
+        (ir.config_parameter ``retail_connector_base.waiting_deadline_hours``)
+        counted from when the running job was queued, or from ``since`` when
+        no job runs; then the :class:`~..services.errors.WaitedTooLongError`
+        naming ``label`` is returned, for the caller to record. The delay is
+        the error's Retry-After, capped (never a year).
+        """
+        self.ensure_one()
+        seconds = errors.job_delay(exc)
+        if not errors.is_waiting(exc):
+            raise RetryableJobError(str(exc), seconds=seconds) from exc
+        job_uuid = self.env.context.get("job_uuid")
+        job = (
+            self.env["queue.job"].sudo().search([("uuid", "=", job_uuid)], limit=1)
+            if job_uuid
+            else self.env["queue.job"]
+        )
+        started = job.date_created or since
+        deadline = errors.waiting_deadline(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(errors.WAITING_DEADLINE_PARAM)
+        )
+        if errors.wait_expired(started, fields.Datetime.now(), deadline):
+            return errors.waited_too_long(label, exc, deadline)
+        raise RetryableJobError(str(exc), seconds=seconds, ignore_retry=True) from exc
 
     # ------------------------------------------------------------------
     # hooks implemented by each connector

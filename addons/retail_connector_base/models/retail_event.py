@@ -8,8 +8,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..services import errors, wait_keys
 from ..services.pg import short_transaction
 
@@ -370,7 +368,14 @@ class RetailEvent(models.Model):
     # processing (job)
     # ------------------------------------------------------------------
     def _process(self):
-        """Process the event through its backend (queued job)."""
+        """Process the event through its backend (queued job).
+
+        A transient error postpones the job; a wait (a paused backend, an
+        open circuit, a lock, a record another delivery brings) spends none
+        of its tries and, past the waiting deadline, fails the event with a
+        sync exception (held on what it waits for, if it says so). See
+        :meth:`~.retail_backend_mixin.RetailBackendMixin._retail_retry_job`.
+        """
         self.ensure_one()
         if self.state in ("done", "ignored"):
             return self.env._("Already processed.")
@@ -385,11 +390,13 @@ class RetailEvent(models.Model):
             )
             return self.env._("Backend missing.")
         if not backend._retail_is_accepting():
-            raise RetryableJobError(
-                f"Backend {backend.display_name} is {backend.state}; "
-                "processing waits until it is active again.",
-                seconds=300,
-                ignore_retry=True,
+            return self._stop_waiting(
+                backend,
+                errors.BackendPausedError(
+                    f"Backend {backend.display_name} is {backend.state}; "
+                    "processing waits until it is active again.",
+                    retry_after=300,
+                ),
             )
         self.write({"state": "processing", "attempts": self.attempts + 1})
         try:
@@ -400,22 +407,9 @@ class RetailEvent(models.Model):
         except Exception as exc:  # noqa: BLE001 - classified below
             kind = errors.classify(exc)
             if kind == "transient":
-                # no delay given: the job function's retry pattern applies
-                retry_after = getattr(exc, "retry_after", None)
-                raise RetryableJobError(
-                    str(exc),
-                    seconds=int(retry_after + 1) if retry_after else None,
-                ) from exc
+                return self._stop_waiting(backend, exc)
             if kind == "permanent":
-                if exc.waits_for:
-                    self._hold(exc)
-                    return self.env._(
-                        "Held until %(keys)s: %(error)s",
-                        keys=", ".join(exc.waits_for),
-                        error=str(exc),
-                    )
-                self._fail(exc)
-                return self.env._("Failed: %(error)s", error=str(exc))
+                return self._fail_or_hold(exc)
             raise
         self.wait_ids.unlink()
         if self.state != "ignored":
@@ -431,6 +425,26 @@ class RetailEvent(models.Model):
             self.env._("Event processed successfully.")
         )
         return self.env._("Done: %(state)s", state=self.state)
+
+    def _stop_waiting(self, backend, exc):
+        """Postpone the job for the transient ``exc`` (raises), or, once a
+        wait lasted past the deadline, fail the event with it."""
+        expired = backend._retail_retry_job(
+            exc, f"Event {self.display_name}", since=self.received_at
+        )
+        return self._fail_or_hold(expired)
+
+    def _fail_or_hold(self, exc):
+        """Record the permanent ``exc``: held when it waits for keys."""
+        if exc.waits_for:
+            self._hold(exc)
+            return self.env._(
+                "Held until %(keys)s: %(error)s",
+                keys=", ".join(exc.waits_for),
+                error=str(exc),
+            )
+        self._fail(exc)
+        return self.env._("Failed: %(error)s", error=str(exc))
 
     def _load_json(self):
         """The payload as JSON, or a PayloadValidationError."""
@@ -621,10 +635,13 @@ class RetailEvent(models.Model):
         for event in self.exists():
             exhausted = exc_name and exc_name.endswith("FailedJobError")
             if exhausted:
+                # the tries of the job: its failed runs were rolled back, so
+                # the event's own counter never saw them (waits spend none)
+                job = event.sudo().job_id
                 message = self.env._(
                     "Processing kept failing with temporary errors and was "
-                    "abandoned after %(attempts)s attempts: %(error)s",
-                    attempts=event.attempts or 1,
+                    "abandoned after %(attempts)s tries: %(error)s",
+                    attempts=job.retry or event.attempts or 1,
                     error=exc_message,
                 )
                 hint = self.env._(

@@ -8,8 +8,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import mute_logger
 
-from odoo.addons.queue_job.exception import RetryableJobError
-
 from ..services import errors, locks, sync_runs
 
 _logger = logging.getLogger(__name__)
@@ -264,7 +262,9 @@ class RetailSyncRun(models.Model):
         """Read the next pages of the run (queued job).
 
         Transient errors postpone the job (it starts again from the
-        cursor); a permanent one ends the run with a sync exception.
+        cursor); a permanent one ends the run with a sync exception, and so
+        does a wait (a paused backend, a lock) lasting past the waiting
+        deadline.
         """
         self.ensure_one()
         run = self.sudo()
@@ -277,14 +277,13 @@ class RetailSyncRun(models.Model):
                 "no longer exists."
             )
             return "Backend missing."
-        if not backend._retail_is_accepting():
-            raise RetryableJobError(
-                f"Backend {backend.display_name} is {backend.state}; the run "
-                "waits until it is active again.",
-                seconds=300,
-                ignore_retry=True,
-            )
         try:
+            if not backend._retail_is_accepting():
+                raise errors.BackendPausedError(
+                    f"Backend {backend.display_name} is {backend.state}; the run "
+                    "waits until it is active again.",
+                    retry_after=300,
+                )
             # a job requeued by hand while the next one runs waits for it
             locks.advisory_lock(
                 self.env.cr, backend._retail_key(), f"run:{run.id}", retry_after=10
@@ -293,14 +292,12 @@ class RetailSyncRun(models.Model):
         except Exception as exc:
             kind = errors.classify(exc)
             if kind == "transient":
-                retry_after = getattr(exc, "retry_after", None)
-                raise RetryableJobError(
-                    str(exc), seconds=int(retry_after + 1) if retry_after else None
-                ) from exc
-            if kind == "permanent":
-                run._fail(str(exc), category=exc.category, hint=exc.hint)
-                return f"Failed: {exc}"
-            raise
+                # a wait spends no tries; past the deadline the run fails
+                exc = backend._retail_retry_job(exc, "The run")
+            elif kind != "permanent":
+                raise
+            run._fail(str(exc), category=exc.category, hint=exc.hint)
+            return f"Failed: {exc}"
 
     def _run_pages(self):
         """Read at most PAGES_PER_JOB pages from the cursor; return the totals.

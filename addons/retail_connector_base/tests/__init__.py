@@ -1,4 +1,5 @@
 from . import test_services_errors
+from . import test_services_waiting
 from . import test_services_signatures
 from . import test_services_redaction
 from . import test_services_token_bucket

@@ -97,6 +97,7 @@ class TestRetailErrors(unittest.TestCase):
                 "conflict",
                 "stock_drift",
                 "authentication",
+                "waiting",
                 "unexpected",
             ],
         )

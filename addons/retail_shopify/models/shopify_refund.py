@@ -786,22 +786,32 @@ class ShopifyRefund(models.Model):
         )
         order = _order_label(backend, refund, order_event)
         details = {"remote_ref": refund.gid}
+        order_key = wait_keys.make("order", refund.order_gid)
         if outcome == "queued":
-            raise errors.TransientError(
+            raise errors.WaitingError(
                 f"Shopify refund {label} waits for order {order}: its delivery "
                 f"{order_event.display_name} is not processed yet.",
                 retry_after=refunds.ORDER_QUEUED_RETRY_AFTER,
                 hint="Nothing to do: the refund is processed after the order.",
+                expired_hint="The order's delivery was not processed in time: "
+                "solve what holds it (its job or its exception), then press Retry "
+                "here; the refund is also processed by itself once the order is "
+                "imported.",
                 details=details,
+                waits_for=[order_key],
             )
         if outcome == "wait":
-            raise errors.TransientError(
+            raise errors.WaitingError(
                 f"Shopify refund {label} is for order {order}, which is not in "
                 "Odoo yet.",
                 retry_after=refunds.ORDER_RETRY_AFTER,
                 hint="Nothing to do: the order's webhook or the reconciliation "
                 "brings it, then the refund is processed.",
+                expired_hint="Import the order (Import orders on the store): the "
+                "refund is then applied by itself; or handle the refund by hand "
+                "and ignore this exception.",
                 details=details,
+                waits_for=[order_key],
             )
         if outcome == "held":
             message = (
@@ -839,7 +849,7 @@ class ShopifyRefund(models.Model):
             message,
             hint=hint,
             details=details,
-            waits_for=[wait_keys.make("order", refund.order_gid)],
+            waits_for=[order_key],
         )
 
     # ------------------------------------------------------------------

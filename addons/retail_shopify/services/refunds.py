@@ -38,6 +38,9 @@ ORDER_WAIT = datetime.timedelta(hours=1)
 ORDER_RETRY_AFTER = 600
 #: seconds before retrying when the order's own delivery is still queued
 ORDER_QUEUED_RETRY_AFTER = 30
+#: outcomes of :func:`missing_order_outcome` where the refund waits for its
+#: order (a wait, not a failure: retried without spending the job's tries)
+WAITING_OUTCOMES = frozenset({"queued", "wait"})
 
 
 def effective_policy(policy, *, confirmed, has_lines):
@@ -171,6 +174,10 @@ def missing_order_outcome(refund_created_at, now, order_event_state=None):
       webhook or the reconciliation may still bring it: retry later;
     * ``"missing"``: nothing received and the refund is old: a person must
       import the order or handle the refund.
+
+    ``"queued"`` and ``"wait"`` are waits (:data:`WAITING_OUTCOMES`): the
+    refund is retried without spending its job's tries, up to the waiting
+    deadline of the base.
     """
     if order_event_state in ("received", "queued", "processing"):
         return "queued"
