@@ -270,7 +270,7 @@ class ShopifyBackendCompliance(models.Model):
             customer_gid,
         ]
         erased = self._shopify_redact_subjects(
-            subjects, records={"sale.order": orders.ids, "res.partner": candidates.ids}
+            subjects, records={"sale.order": orders.ids, "res.partner": anonymised.ids}
         )
         self.message_post(
             body=self.env._(
