@@ -6,7 +6,7 @@ from odoo.addons.retail_connector_base.services.authenticators import (
     HmacAuthenticator,
 )
 
-from ..services import webhooks
+from ..services import webhook_schemas, webhooks
 
 
 def _topic(headers, payload):
@@ -33,6 +33,10 @@ def _validate(backend, headers, payload):
             "A Shopify webhook payload must be a JSON object.",
             hint="The delivery does not follow Shopify's format; ignore it.",
         )
+    # the topics that erase or stop something: their strict body, this shop's
+    webhook_schemas.validate(
+        headers.get(webhooks.HEADER_TOPIC), payload, backend.shop_domain
+    )
 
 
 INTAKE = WebhookIntake(

@@ -9,7 +9,7 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
 
-from ..services import canonical, webhooks
+from ..services import canonical, webhook_schemas, webhooks
 from ..services.cost import PgCostLimiter
 from ..services.graphql_client import ShopifyGraphQLClient
 from ..services.version import API_VERSION
@@ -138,6 +138,43 @@ class ShopifyBackend(models.Model):
                     )
                 )
 
+    @api.constrains("client_secret")
+    def _check_shared_client_secret(self):
+        """Warn, without refusing, when stores share one client secret.
+
+        One app installed on several stores signs all their webhooks with
+        the same secret: a delivery is then told apart only by the shop
+        domain it names, which the intake and the handlers check. The log
+        line and the chatter message name the stores, never the secret.
+        """
+        Backend = self.sudo().with_context(active_test=False)
+        for backend in Backend.browse(self.ids):
+            if not backend.client_secret:
+                continue
+            others = Backend.search(
+                [
+                    ("client_secret", "=", backend.client_secret),
+                    ("id", "!=", backend.id),
+                ]
+            )
+            if not others:
+                continue
+            _logger.warning(
+                "Shopify store %s (%s) uses the same client secret as %s",
+                backend.id,
+                backend.shop_domain,
+                ", ".join(f"{other.id} ({other.shop_domain})" for other in others),
+            )
+            backend.message_post(
+                body=self.env._(
+                    "This store uses the same client secret as %(stores)s: "
+                    "webhooks signed for one of them are told apart only by the "
+                    "shop domain they name. Use one app per store unless they "
+                    "really share one app.",
+                    stores=", ".join(others.mapped("display_name")),
+                )
+            )
+
     @api.onchange("shop_domain")
     def _onchange_shop_domain(self):
         if self.shop_domain:
@@ -228,6 +265,7 @@ class ShopifyBackend(models.Model):
         return result
 
     def _shopify_handle_app_uninstalled(self, event):
+        webhook_schemas.validate(event.topic, event._load_json(), self.shop_domain)
         self.write(
             {
                 "state": "paused",

@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 
 from odoo.addons.retail_connector_base.services import errors
 
-from ..services import product_mapper
+from ..services import product_mapper, webhook_schemas
 
 #: products sent per job run; the job queues itself again while more remain
 PRODUCT_BATCH = 25
@@ -220,7 +220,10 @@ class ShopifyBackendProducts(models.Model):
 
     def _shopify_handle_product_delete(self, event):
         """products/delete: drop the links; tell the clerk if Odoo published it."""
-        gid = product_mapper.deleted_product_gid(event._load_json())
+        payload = event._load_json()
+        # a deletion body is the id alone, for this store
+        webhook_schemas.validate(event.topic, payload, self.shop_domain)
+        gid = product_mapper.deleted_product_gid(payload)
         template = self.env["shopify.product.template"]._shopify_forget(
             self, gid, "inbound"
         )

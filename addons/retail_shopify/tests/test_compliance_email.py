@@ -44,6 +44,16 @@ class TestComplianceEmail(ShopifyTestMixin, TransactionCase):
         customer = self.env["res.partner"].create(
             {"name": "Emily Carter", "email": "Emily.Carter@example.com"}
         )
+        # a customer of this store: one of its orders is hers
+        self.Binding.create(
+            {
+                "backend_id": self.backend.id,
+                "external_id": "gid://shopify/Order/1",
+                "odoo_id": self.env["sale.order"]
+                .create({"partner_id": customer.id})
+                .id,
+            }
+        )
         self.redact("emily.carter@EXAMPLE.com")
         self.assertFalse(customer.email)
         self.assertNotEqual(customer.name, "Emily Carter")

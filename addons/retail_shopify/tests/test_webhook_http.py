@@ -49,9 +49,21 @@ class TestWebhookHttp(ShopifyHttpCase):
     def test_every_topic_is_accepted(self):
         from ..services.webhooks import TOPICS  # noqa: PLC0415
 
+        # the topics that erase or stop something are accepted with their body
+        privacy = {"shop_id": 1, "shop_domain": SHOP}
+        customer = {**privacy, "customer": {"id": 5, "email": "a@example.com"}}
+        bodies = {
+            "app/uninstalled": {"id": 1, "myshopify_domain": SHOP},
+            "customers/data_request": {**customer, "orders_requested": [1]},
+            "customers/redact": {**customer, "orders_to_redact": [1]},
+            "products/delete": {"id": 1},
+            "shop/redact": privacy,
+        }
         with trap_jobs() as trap:
             for index, topic in enumerate(sorted(TOPICS)):
-                response = self.post({"id": index}, topic=topic, event_id=f"t{index}")
+                response = self.post(
+                    bodies.get(topic, {"id": index}), topic=topic, event_id=f"t{index}"
+                )
                 self.assertEqual(response.status_code, 200, topic)
             trap.assert_jobs_count(len(TOPICS))
         self.assertEqual(set(self.events().mapped("topic")), set(TOPICS))
