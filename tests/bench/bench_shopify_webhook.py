@@ -143,7 +143,8 @@ def check_stored(registry, backend_id, count):
     """Every delivery stored once, every retry counted; states reached."""
     with registry.cursor() as cr:
         cr.execute(
-            "SELECT state, count(*), sum(duplicate_count) FROM retail_event"
+            "SELECT state, count(*), sum((SELECT count(*) FROM"
+            " retail_event_duplicate d WHERE d.event_id = e.id)) FROM retail_event e"
             " WHERE backend_model = 'shopify.backend' AND backend_id = %s"
             " GROUP BY state",
             (backend_id,),

@@ -1,30 +1,146 @@
 """The one intake path every connector controller uses.
 
-Order matters: size limit, authentication on the raw bytes, backend state,
-rate limit, parsing and validation, then a single insert and a queued job.
-No business processing happens in the request.
+Order matters: size limit, authentication on the raw bytes, rate limit,
+parsing and validation (shape limits included), then a single insert and a
+queued job. No business processing happens in the request. A signed
+delivery is stored whatever the backend's state (draft, paused, in error):
+its job waits until the backend is active again, and the sender never
+retries it into a removed subscription.
+
+Reading is bounded on every route: at most the backend's size limit plus
+one byte is read from the input stream, declared length or not (a chunked
+body included), and never more than :data:`MAX_BODY_BYTES`, whatever the
+backend allows. Intake routes declare ``max_content_length=
+route_max_content_length``: the ceiling then also bounds whatever Odoo reads
+before the controller runs (a form body).
 """
 
 import hashlib
+import io
 import json
 import logging
 import math
 
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from odoo.http import request
 
 from ..services import errors
+from ..services import json_limits as json_limits_service
 
 _logger = logging.getLogger(__name__)
 
+#: bytes of a delivery never read, whatever its backend allows
+MAX_BODY_BYTES = 16 * 1024 * 1024
+#: bytes read from the input stream at a time
+READ_CHUNK = 64 * 1024
+# the body read once, kept for a request Odoo replays after a conflict
+_BODY_ATTRIBUTE = "retail_intake_body"
 
-def json_response(http_status, **data):
+
+def json_response(http_status, *, close=False, **data):
+    """A JSON answer; ``close`` when the body was not read to its end (the
+    connection cannot carry another request)."""
     headers = []
     retry_after = data.pop("retry_after", None)
     if retry_after is not None:
         headers.append(("Retry-After", str(int(math.ceil(retry_after)))))
+    if close:
+        headers.append(("Connection", "close"))
     return request.make_json_response(data, headers=headers, status=http_status)
+
+
+def _werkzeug_request():
+    # Odoo's request wrapper exposes no input stream: its wrapped request does
+    return request.httprequest._HTTPRequest__wrapped
+
+
+class BoundedStream(io.RawIOBase):
+    """An input stream refusing to give more than ``limit`` bytes: reading
+    past them raises ``RequestEntityTooLarge`` (answered 413)."""
+
+    def __init__(self, stream, limit):
+        super().__init__()
+        self._stream = stream
+        self._limit = limit
+        self._read = 0
+
+    def readable(self):
+        return True
+
+    def _count(self, data):
+        self._read += len(data)
+        if self._read > self._limit:
+            raise RequestEntityTooLarge()
+        return data
+
+    def read(self, size=-1):  # pylint: disable=method-required-super
+        if size is None or size < 0:
+            parts = []
+            while part := self.read(READ_CHUNK):
+                parts.append(part)
+            return b"".join(parts)
+        # one byte more than allowed at most: enough to know it is too large
+        size = min(size, self._limit - self._read + 1)
+        return self._count(self._stream.read(size)) if size > 0 else b""
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size=-1):
+        allowed = self._limit - self._read + 1
+        size = allowed if size is None or size < 0 else min(size, allowed)
+        return self._count(self._stream.readline(size))
+
+
+def route_max_content_length(controller):
+    """``max_content_length`` of an intake route (Odoo calls it before the
+    body is parsed): bound the input stream at :data:`MAX_BODY_BYTES`, and
+    refuse a larger declared length, before anything reads it."""
+    httprequest = _werkzeug_request()
+    if not isinstance(httprequest.stream, BoundedStream):
+        httprequest.stream = BoundedStream(httprequest.stream, MAX_BODY_BYTES)
+    return MAX_BODY_BYTES
+
+
+def read_body(limit):
+    """The request body, read once and kept; None when larger than ``limit``.
+
+    At most ``limit`` + 1 bytes are read, in bounded reads, from the input
+    stream, whether the length was declared or not (a chunked body stops
+    being read once past the limit); a declared length over the limit is
+    refused before reading. The bytes stay on the request: when Odoo replays
+    it after a serialisation conflict, the same body is authenticated again.
+    Raises ``werkzeug.exceptions.BadRequest`` when the body ends before its
+    declared length (the client went away) or its chunks are malformed.
+    """
+    httprequest = _werkzeug_request()
+    cached = getattr(httprequest, _BODY_ATTRIBUTE, None)
+    if cached is not None:
+        return cached if len(cached) <= limit else None
+    length = httprequest.content_length
+    if length is not None and length > limit:
+        return None
+    stream = httprequest.stream
+    parts, size = [], 0
+    try:
+        while size <= limit:
+            part = stream.read(min(READ_CHUNK, limit + 1 - size))
+            if not part:
+                break
+            parts.append(part)
+            size += len(part)
+    except RequestEntityTooLarge:
+        return None
+    except OSError as exc:  # malformed chunks
+        raise BadRequest(f"unreadable body: {exc}") from exc
+    if size > limit:
+        return None
+    body = b"".join(parts)
+    setattr(httprequest, _BODY_ATTRIBUTE, body)
+    return body
 
 
 class WebhookIntake:
@@ -43,6 +159,9 @@ class WebhookIntake:
         authentication, returning ``None`` to go on or ``(status, message)``
         to refuse the delivery without storing it (e.g. a signed delivery
         for another shop than the backend's)
+    :param json_limits: the :class:`~..services.json_limits.JsonLimits` of
+        a document (default: 64 levels, 10,000 elements per array or
+        object); lower them for what the connector knows (line items ...)
     """
 
     def __init__(
@@ -56,6 +175,7 @@ class WebhookIntake:
         header_whitelist=(),
         validate=None,
         precheck=None,
+        json_limits=None,
     ):
         self.backend_model = backend_model
         self.authenticator = authenticator
@@ -65,26 +185,9 @@ class WebhookIntake:
         self.header_whitelist = tuple(header_whitelist)
         self.validate = validate
         self.precheck = precheck
+        self.json_limits = json_limits or json_limits_service.DEFAULT_LIMITS
 
     # -- steps -----------------------------------------------------------
-    def _read_body(self, limit):
-        """Read at most ``limit`` bytes; None when the body is larger.
-
-        A declared length over the limit is refused before reading; a body
-        without a declared length stops being read once past the limit. The
-        bytes stay cached on the request: when Odoo replays the request after
-        a serialisation conflict, the same body is authenticated again.
-        """
-        httprequest = request.httprequest
-        length = httprequest.content_length
-        if length is not None and length > limit:
-            return None
-        httprequest.max_content_length = limit
-        try:
-            return httprequest.get_data()
-        except RequestEntityTooLarge:
-            return None
-
     def _headers(self):
         headers = request.httprequest.headers
         return {
@@ -95,11 +198,18 @@ class WebhookIntake:
         env = request.env
         backend = env[self.backend_model].sudo().browse(backend_id).exists()
         if not backend or not backend.active:
-            return json_response(404, error="unknown backend")
-        body = self._read_body(backend.inbound_max_bytes)
+            return json_response(404, close=True, error="unknown backend")
+        limit = min(backend.inbound_max_bytes, MAX_BODY_BYTES)
+        try:
+            body = read_body(limit)
+        except BadRequest as exc:
+            _logger.info(
+                "Rejected a delivery for %s: %s", backend._retail_key(), exc.description
+            )
+            return json_response(400, close=True, error="incomplete body")
         if body is None:
             return json_response(
-                413, error=f"body larger than {backend.inbound_max_bytes} bytes"
+                413, close=True, error=f"body larger than {limit} bytes"
             )
         headers = request.httprequest.headers
         if not self.authenticator.verify(self.credential(backend), body, headers):
@@ -115,10 +225,7 @@ class WebhookIntake:
                 "Refused a delivery for %s: %s", backend._retail_key(), message
             )
             return json_response(status, error=message)
-        if backend.state not in ("active", "error"):
-            return json_response(
-                503, error=f"backend is {backend.state}", retry_after=300
-            )
+        # stored whatever the backend's state: processing waits for it
         wait = backend._retail_inbound_limiter().acquire(1)
         if wait:
             return json_response(429, error="rate limit exceeded", retry_after=wait)
@@ -129,7 +236,14 @@ class WebhookIntake:
         stored_headers = self._headers()
         problem, payload = None, None
         try:
-            payload = json.loads(body)
+            payload = json_limits_service.loads(body, self.json_limits)
+        except json_limits_service.JsonLimitError as exc:
+            problem = errors.PayloadValidationError(
+                f"The delivery exceeds the limits of a document: {exc}",
+                hint="The sender produced a document larger or deeper than any "
+                "this connector accepts; ask its support, then ignore this "
+                "exception.",
+            )
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             problem = errors.PayloadValidationError(
                 f"The delivery is not valid JSON: {exc}",
@@ -137,9 +251,20 @@ class WebhookIntake:
                 "support, then ignore this exception.",
             )
         topic = self.topic(headers, payload) or "unknown"
+        body_sha256 = hashlib.sha256(body).hexdigest()
         event_key = (
             self.event_key(headers, payload) if payload is not None else None
-        ) or hashlib.sha256(body).hexdigest()
+        ) or body_sha256
+        if Event._body_stored_under_other_topic(backend, body_sha256, topic):
+            _logger.info(
+                "Refused a delivery for %s: its body was already delivered "
+                "under another topic than %s",
+                backend._retail_key(),
+                topic,
+            )
+            return json_response(
+                400, error="this body was already delivered under another topic"
+            )
         if problem is None and self.validate:
             try:
                 self.validate(backend, headers, payload)
@@ -158,6 +283,8 @@ class WebhookIntake:
                 headers=stored_headers,
                 state="failed",
                 error=str(problem),
+                remote_ref=False,
+                body_sha256=body_sha256,
             )
             if created:
                 event._fail(problem)
@@ -169,6 +296,7 @@ class WebhookIntake:
             payload=text,
             headers=stored_headers,
             remote_ref=remote_ref,
+            body_sha256=body_sha256,
         )
         if not created:
             return json_response(200, status="duplicate", event_id=event.id)

@@ -3,6 +3,7 @@ from . import retail_backend_mixin
 from . import retail_binding_mixin
 from . import retail_event
 from . import retail_event_wait
+from . import retail_event_duplicate
 from . import retail_sync_exception
 from . import retail_rate_bucket
 from . import retail_circuit

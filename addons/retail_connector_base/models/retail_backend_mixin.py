@@ -109,8 +109,8 @@ class RetailBackendMixin(models.AbstractModel):
         default="draft",
         required=True,
         tracking=True,
-        help="Only active backends accept deliveries and run jobs. "
-        "Paused backends answer 503 to deliveries so the sender retries later.",
+        help="Only active backends run jobs. Signed deliveries are stored "
+        "whatever the state and processed once the backend is active again.",
     )
     state_message = fields.Char(
         readonly=True, help="Why the backend is in error or paused."
@@ -157,14 +157,20 @@ class RetailBackendMixin(models.AbstractModel):
     # inbound limits
     inbound_rate_limit = fields.Integer(
         string="Inbound limit (deliveries/min)",
-        default=600,
+        default=20000,
         tracking=True,
-        help="Deliveries accepted per minute before answering 429.",
+        help="Deliveries accepted per minute (with a burst of as many) before "
+        "answering 429 with Retry-After. It protects against abuse, not load: "
+        "keep it well above the busiest minute a sale may bring (senders such "
+        "as Shopify retry a refused delivery a few times, then may remove the "
+        "subscription).",
     )
     inbound_max_bytes = fields.Integer(
         string="Max delivery size (bytes)",
         default=1024 * 1024,
         tracking=True,
+        help="Larger deliveries are answered 413 and never read past this "
+        "size; at most 16 MiB whatever is set here.",
     )
     retail_card_id = fields.Many2one(
         "retail.backend",
@@ -488,6 +494,12 @@ class RetailBackendMixin(models.AbstractModel):
             f"No handler for topic {event.topic!r} on {self.display_name}",
             hint="Upgrade the connector module or disable this subscription.",
         )
+
+    def _retail_destructive_topics(self):
+        """Topics whose processing erases or disables something: a signed body
+        stored under another topic is refused under these (a replay with a
+        forged topic header)."""
+        return ()
 
     def _retail_event_subject(self, topic, payload):
         """The remote object a delivery of ``topic`` is about, or None.

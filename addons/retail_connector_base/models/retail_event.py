@@ -33,7 +33,7 @@ RETENTION_BATCH = 5000
 def _json_or_none(text):
     try:
         return json.loads(text) if text else None
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None
 
 
@@ -140,9 +140,16 @@ class RetailEvent(models.Model):
     attempts = fields.Integer(readonly=True, default=0)
     duplicate_count = fields.Integer(
         string="Duplicate deliveries",
-        readonly=True,
-        default=0,
+        compute="_compute_duplicate_count",
+        search="_search_duplicate_count",
         help="Times the sender delivered this event again after it was accepted.",
+    )
+    body_sha256 = fields.Char(
+        string="Body SHA-256",
+        readonly=True,
+        index="btree_not_null",
+        help="Digest of the raw body as delivered: the same signed body is "
+        "never accepted under another topic.",
     )
     job_uuid = fields.Char(readonly=True, index=True, copy=False)
     job_id = fields.Many2one("queue.job", compute="_compute_job_id")
@@ -238,6 +245,30 @@ class RetailEvent(models.Model):
             return [("wait_ids", "=", False)]
         return [("wait_ids.key", operator, value)]
 
+    def _compute_duplicate_count(self):
+        counts = self.env["retail.event.duplicate"].sudo()._counts(self.ids)
+        for event in self:
+            event.duplicate_count = counts.get(event.id, 0)
+
+    def _search_duplicate_count(self, operator, value):
+        compare = {
+            "=": lambda count: count == value,
+            "!=": lambda count: count != value,
+            ">": lambda count: count > value,
+            ">=": lambda count: count >= value,
+            "<": lambda count: count < value,
+            "<=": lambda count: count <= value,
+            "in": lambda count: count in value,
+            "not in": lambda count: count not in value,
+        }.get(operator)
+        if compare is None:
+            return NotImplemented
+        counts = self.env["retail.event.duplicate"].sudo()._counts()
+        if compare(0):
+            # every event without duplicates matches: exclude those that fail
+            return [("id", "not in", [i for i, c in counts.items() if not compare(c)])]
+        return [("id", "in", [i for i, c in counts.items() if compare(c)])]
+
     def _compute_exception_count(self):
         counts = dict(
             self.env["retail.sync.exception"]._read_group(
@@ -264,17 +295,19 @@ class RetailEvent(models.Model):
         remote_ref=None,
         parent=None,
         origin="delivery",
+        body_sha256=None,
     ):
         """Store a delivery once; return ``(event, created)``.
 
         ``remote_ref`` is the subject of the delivery (None: asked of the
         backend's :meth:`_retail_event_subject` from the payload; False:
-        none), ``parent`` the batch event it belongs to.
+        none), ``parent`` the batch event it belongs to, ``body_sha256`` the
+        digest of the raw body received.
 
-        A delivery whose key is already stored only increments the duplicate
-        counter of the stored row. Concurrent deliveries of the same key are
-        serialised by the unique index: the loser counts itself on the
-        winner's row.
+        A delivery whose key is already stored is counted as a duplicate
+        without touching the stored row (see :meth:`_count_duplicate`).
+        Concurrent deliveries of the same key are serialised by the unique
+        index: the loser counts itself as a duplicate of the winner.
         """
         Event = self.sudo()
         key_domain = [
@@ -301,6 +334,7 @@ class RetailEvent(models.Model):
                 "remote_ref": remote_ref or False,
                 "parent_id": parent.id if parent else False,
                 "origin": origin,
+                "body_sha256": body_sha256 or False,
             }
             try:
                 with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
@@ -320,23 +354,54 @@ class RetailEvent(models.Model):
     def _count_duplicate(self, backend, event_key):
         """Count one more delivery of a stored event; return its id.
 
-        Runs in a short transaction of its own at READ COMMITTED: the stored
-        row may have been committed after this request's snapshot, and
-        concurrent re-deliveries then queue on the row lock instead of failing
-        with serialisation errors.
+        Runs in a short transaction of its own at READ COMMITTED (the stored
+        row may have been committed after this request's snapshot) and only
+        inserts into ``retail_event_duplicate``: the event's row is read,
+        never locked, so a re-delivery answers at once while the event's job
+        holds that row for its whole run.
         """
 
-        def increment(cr):
+        def insert(cr):
             cr.execute(
-                "UPDATE retail_event SET duplicate_count = duplicate_count + 1"
+                "INSERT INTO retail_event_duplicate (event_id, received_at)"
+                " SELECT id, now() AT TIME ZONE 'UTC' FROM retail_event"
                 " WHERE backend_model = %s AND backend_id = %s AND event_key = %s"
-                " RETURNING id",
+                " RETURNING event_id",
                 (backend._name, backend.id, event_key),
             )
             row = cr.fetchone()
             return row[0] if row else None
 
-        return short_transaction(self.env.registry.cursor, increment)
+        return short_transaction(self.env.registry.cursor, insert)
+
+    @api.model
+    def _body_stored_under_other_topic(self, backend, body_sha256, topic):
+        """Whether a signed body is replayed under a forged topic header.
+
+        Only the backend's destructive topics (``_retail_destructive_topics``)
+        are checked: a body delivered under a destructive topic that was
+        stored under another one, or the other way round. Senders may deliver
+        the same document under several harmless topics (Shopify's
+        orders/create and orders/paid of a paid order): those stay accepted.
+        """
+        destructive = set(backend._retail_destructive_topics())
+        if topic in destructive:
+            other = [("topic", "!=", topic)]
+        elif destructive:
+            other = [("topic", "in", sorted(destructive))]
+        else:
+            return False
+        return bool(
+            self.sudo().search_count(
+                [
+                    ("backend_model", "=", backend._name),
+                    ("backend_id", "=", backend.id),
+                    ("body_sha256", "=", body_sha256),
+                    *other,
+                ],
+                limit=1,
+            )
+        )
 
     def _enqueue(self):
         """Queue the processing job of each event (one job per event)."""

@@ -1,13 +1,19 @@
 from odoo import http
 
-from odoo.addons.retail_connector_base.controllers.intake import WebhookIntake
+from odoo.addons.retail_connector_base.controllers.intake import (
+    WebhookIntake,
+    route_max_content_length,
+)
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.authenticators import (
     ApiKeyAuthenticator,
     HmacAuthenticator,
 )
+from odoo.addons.retail_connector_base.services.json_limits import JsonLimits
 
 HEADERS = ("X-Test-Topic", "X-Test-Event-Id", "User-Agent", "Content-Type")
+# the feed's documents never list more than a thousand of anything
+LIMITS = JsonLimits(max_items=1000)
 
 
 def _topic(headers, payload):
@@ -34,6 +40,7 @@ WEBHOOK = WebhookIntake(
     event_key=_event_key,
     header_whitelist=HEADERS,
     validate=_validate,
+    json_limits=LIMITS,
 )
 PARTNER_API = WebhookIntake(
     "retail.test.backend",
@@ -43,6 +50,7 @@ PARTNER_API = WebhookIntake(
     event_key=_event_key,
     header_whitelist=HEADERS,
     validate=_validate,
+    json_limits=LIMITS,
 )
 
 
@@ -55,6 +63,7 @@ class RetailTestController(http.Controller):
         csrf=False,
         save_session=False,
         readonly=False,
+        max_content_length=route_max_content_length,
     )
     def webhook(self, backend_id, **kwargs):
         return WEBHOOK.handle(backend_id)
@@ -67,6 +76,7 @@ class RetailTestController(http.Controller):
         csrf=False,
         save_session=False,
         readonly=False,
+        max_content_length=route_max_content_length,
     )
     def partner_api(self, backend_id, **kwargs):
         return PARTNER_API.handle(backend_id)

@@ -92,6 +92,9 @@ class RetailTestBackend(models.Model):
         )
         return False
 
+    def _retail_destructive_topics(self):
+        return ("partner/delete",)
+
     def _retail_event_subject(self, topic, payload):
         if isinstance(payload, dict) and payload.get("id") and topic != "partner/batch":
             return f"partner:{payload['id']}"

@@ -17,3 +17,6 @@ from . import test_job_channels
 from . import test_sync_run
 from . import test_simulator
 from . import test_waiting
+from . import test_intake_stream_http
+from . import test_intake_hardening_http
+from . import test_duplicate_deliveries

@@ -42,7 +42,8 @@ class TestConcurrentDelivery(RetailCommittedCase):
         self.assertEqual(results["first"][0], results["second"][0])
         with self.registry.cursor() as cr:
             cr.execute(
-                "SELECT count(*), max(duplicate_count) FROM retail_event"
+                "SELECT count(*), max((SELECT count(*) FROM retail_event_duplicate d"
+                " WHERE d.event_id = e.id)) FROM retail_event e"
                 " WHERE backend_model = 'retail.test.backend' AND backend_id = %s",
                 (self.backend.id,),
             )

@@ -82,12 +82,14 @@ class TestIntakeHttp(RetailHttpCase):
         self.assertGreaterEqual(int(response.headers["Retry-After"]), 1)
         self.assertEqual(len(self.events()), 2)
 
-    def test_paused_backend_answers_503(self):
+    def test_paused_backend_stores_and_answers_200(self):
         self.backend.action_pause()
-        response = self.post(self.partner_payload())
-        self.assertEqual(response.status_code, 503)
-        self.assertEqual(response.headers["Retry-After"], "300")
-        self.assertFalse(self.events())
+        with trap_jobs() as trap:
+            response = self.post(self.partner_payload())
+            self.assertEqual(response.status_code, 200, response.text)
+            self.assertEqual(response.json()["status"], "accepted")
+            trap.assert_jobs_count(1, only=self.events()._process)
+        self.assertEqual(len(self.events()), 1)
 
     def test_unknown_backend_is_404(self):
         response = self.post(self.partner_payload(), path="/retail/test/webhook/999999")

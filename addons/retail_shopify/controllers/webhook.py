@@ -1,6 +1,9 @@
 from odoo import http
 
-from odoo.addons.retail_connector_base.controllers.intake import WebhookIntake
+from odoo.addons.retail_connector_base.controllers.intake import (
+    WebhookIntake,
+    route_max_content_length,
+)
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.authenticators import (
     HmacAuthenticator,
@@ -60,6 +63,7 @@ class ShopifyWebhookController(http.Controller):
         csrf=False,
         save_session=False,
         readonly=False,
+        max_content_length=route_max_content_length,
     )
     def webhook(self, backend_id, **kwargs):
         """Shopify webhooks: authenticate, store once, queue, answer."""

@@ -313,6 +313,9 @@ class ShopifyBackend(models.Model):
             "success",
         )
 
+    def _retail_destructive_topics(self):
+        return webhooks.DESTRUCTIVE_TOPICS
+
     def _retail_event_subject(self, topic, payload):
         return webhooks.subject(topic, payload)
 

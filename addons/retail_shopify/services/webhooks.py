@@ -44,6 +44,18 @@ TOPICS = {
 #: could not be imported at once (a GraphQL order node, not a webhook body)
 POLLED_ORDER_TOPIC = "orders/poll"
 
+#: topics whose processing erases or disables something: their bodies are
+#: checked strictly and never accepted when stored under another topic
+DESTRUCTIVE_TOPICS = frozenset(
+    {
+        "app/uninstalled",
+        "shop/redact",
+        "customers/redact",
+        "products/delete",
+        "orders/cancelled",
+    }
+)
+
 #: mandatory privacy topics: set in the app's configuration, not by the API
 COMPLIANCE_TOPICS = frozenset(
     {"customers/data_request", "customers/redact", "shop/redact"}

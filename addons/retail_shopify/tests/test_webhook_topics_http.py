@@ -11,6 +11,7 @@ import uuid
 
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.services.timeutils import (
     parse_remote_datetime,
@@ -415,10 +416,16 @@ class TestWebhookTopicsHttp(ShopifyHttpCase):
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(self.backend.state, "paused")
         self.assertIn("uninstalled", self.backend.state_message)
-        # further deliveries are refused until the backend is activated again
-        response = self.post("orders/create", self.shopify_order(), "after")
-        self.assertEqual(response.status_code, 503)
-        self.assertFalse(self.events("after"))
+        # further deliveries are kept, and wait until the backend is activated
+        with trap_jobs():
+            response = self.post("orders/create", self.shopify_order(), "after")
+        self.assertEqual(response.status_code, 200, response.text)
+        after = self.events("after")
+        self.assertEqual(after.state, "queued")
+        with self.assertRaises(RetryableJobError):
+            after._process()
+        self.assertEqual(after.state, "queued")
+        self.assertFalse(after.attempts)
 
     def privacy_request(self):
         """An imported order and the start of a privacy request about its

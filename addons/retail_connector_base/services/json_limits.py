@@ -1,0 +1,81 @@
+"""Limits on the shape of an inbound JSON document.
+
+A delivery's size is bounded before it is read; its shape is bounded here,
+once it is parsed and before anything walks it: a document nested a
+thousand levels deep makes every recursive walker (the JSON parser itself
+included) fail with ``RecursionError``, and an array of a million elements
+turns one delivery into a million records.
+
+- :class:`JsonLimits`: the maximum depth and the maximum number of elements
+  of one array or members of one object; connectors pass lower ones for what
+  they know (line items of an order, tickets of a batch).
+- :func:`loads`: parse text or bytes and check the limits, raising
+  :class:`JsonLimitError` (a ``ValueError``) when the document exceeds them.
+- :func:`check`: check an already parsed document, without recursion.
+"""
+
+import json
+from dataclasses import dataclass
+
+DEFAULT_MAX_DEPTH = 64
+DEFAULT_MAX_ITEMS = 10_000
+
+
+class JsonLimitError(ValueError):
+    """The document is valid JSON but exceeds the limits of a delivery."""
+
+
+@dataclass(frozen=True)
+class JsonLimits:
+    """Maximum nesting depth (the outer array or object is depth 1) and
+    maximum number of elements of one array or members of one object."""
+
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_items: int = DEFAULT_MAX_ITEMS
+
+    def __post_init__(self):
+        if self.max_depth < 1 or self.max_items < 1:
+            raise ValueError("JSON limits must be positive")
+
+
+DEFAULT_LIMITS = JsonLimits()
+
+
+def _too_deep(limits):
+    return JsonLimitError(
+        f"The document is nested deeper than {limits.max_depth} levels."
+    )
+
+
+def check(document, limits=DEFAULT_LIMITS):
+    """Raise :class:`JsonLimitError` when ``document`` exceeds ``limits``."""
+    stack = [(document, 1)] if isinstance(document, (dict, list)) else []
+    while stack:
+        value, depth = stack.pop()
+        if depth > limits.max_depth:
+            raise _too_deep(limits)
+        if len(value) > limits.max_items:
+            kind = "An object" if isinstance(value, dict) else "An array"
+            raise JsonLimitError(
+                f"{kind} of the document has {len(value)} elements, more than "
+                f"the {limits.max_items} allowed."
+            )
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend(
+            (child, depth + 1) for child in children if isinstance(child, (dict, list))
+        )
+    return document
+
+
+def loads(data, limits=DEFAULT_LIMITS):
+    """Parse ``data`` (text or bytes) and check it against ``limits``.
+
+    Raises ``json.JSONDecodeError`` or ``UnicodeDecodeError`` for a document
+    that is not JSON, :class:`JsonLimitError` for one beyond the limits
+    (a nesting too deep for the parser itself included).
+    """
+    try:
+        document = json.loads(data)
+    except RecursionError:
+        raise _too_deep(limits) from None
+    return check(document, limits)
