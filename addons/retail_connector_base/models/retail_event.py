@@ -6,10 +6,10 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
 from ..services import errors, wait_keys
 from ..services.pg import short_transaction
+from ..services.quiet_sql import expected_unique_violation
 
 _logger = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ class RetailEvent(models.Model):
                 "body_sha256": body_sha256 or False,
             }
             try:
-                with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                with self.env.cr.savepoint(), expected_unique_violation():
                     return Event.create(vals), True
             except psycopg2.errors.UniqueViolation:
                 _logger.info(

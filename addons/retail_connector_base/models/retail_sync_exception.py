@@ -4,10 +4,10 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
 from ..services.errors import CATEGORIES
 from ..services.pg import short_transaction
+from ..services.quiet_sql import expected_unique_violation
 
 FLOWS = [
     ("inbound", "Inbound"),
@@ -140,7 +140,7 @@ class RetailSyncException(models.Model):
             if backend.user_id:
                 values.setdefault("user_id", backend.user_id.id)
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint(), expected_unique_violation():
                 exc = self.create(values)
         except psycopg2.errors.UniqueViolation:
             # an identical exception was opened by a transaction that committed

@@ -6,9 +6,9 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import mute_logger
 
 from ..services import errors, locks, sync_runs
+from ..services.quiet_sql import expected_unique_violation
 
 _logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class RetailSyncRun(models.Model):
             "last_progress": now,
         }
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint(), expected_unique_violation():
                 run = self.sudo().create(values)
         except psycopg2.errors.UniqueViolation:
             # started at the same moment by someone else (cron, button)

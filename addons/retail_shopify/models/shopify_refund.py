@@ -6,12 +6,15 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import Command, api, fields, models
-from odoo.tools import float_compare, mute_logger
+from odoo.tools import float_compare
 
 from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
     payload_hash,
 )
 from odoo.addons.retail_connector_base.services import errors, locks, money, wait_keys
+from odoo.addons.retail_connector_base.services.quiet_sql import (
+    expected_unique_violation,
+)
 
 from ..services import refunds, webhooks
 from ..services.graphql_client import admin_url
@@ -214,7 +217,7 @@ class ShopifyRefund(models.Model):
             "line_ids": [Command.create(vals) for vals in lines],
         }
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint(), expected_unique_violation():
                 binding = Refund.create(values)
         except psycopg2.errors.UniqueViolation as exc:
             raise errors.LockContentionError(

@@ -3,9 +3,12 @@ import logging
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.tools import float_compare, mute_logger
+from odoo.tools import float_compare
 
 from odoo.addons.retail_connector_base.services import errors, locks, money, wait_keys
+from odoo.addons.retail_connector_base.services.quiet_sql import (
+    expected_unique_violation,
+)
 
 from ..services.graphql_client import admin_url
 
@@ -82,7 +85,7 @@ class ShopifySaleOrder(models.Model):
             )
             return False
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint(), expected_unique_violation():
                 sale = Binding.env["sale.order"].create(
                     Binding._prepare_sale_order(backend, order)
                 )
