@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from ..services.pg import short_transaction
+
 MARK_MODEL = "retail.stock.mark"
 
 
@@ -178,6 +180,35 @@ class RetailStockLevelMixin(models.AbstractModel):
             location=location.warehouse_id.lot_stock_id.id
         )
         return max(0, int(product.free_qty))
+
+    # ------------------------------------------------------------------
+    # what was exchanged
+    # ------------------------------------------------------------------
+    @api.model
+    def _retail_stock_record(self, values):
+        """Write ``{level_id: {field: value}}`` (remote and sent quantities)
+        in a short READ COMMITTED transaction of its own, committed at once.
+
+        Several transactions write the same level (the export job, the next
+        export job, the remote system's change notifications): each waits for
+        the other's row lock and overwrites the committed value, instead of
+        failing with a serialisation error at REPEATABLE READ. The caller's
+        snapshot still shows the old values (its cache is invalidated): it
+        must not read them back in the same transaction.
+        """
+        if not values:
+            return
+
+        def write(cr):
+            env = self.env(cr=cr, su=True)
+            for level_id, vals in sorted(values.items()):
+                env[self._name].browse(level_id).write(vals)
+
+        short_transaction(self.env.registry.cursor, write)
+        names = {name for vals in values.values() for name in vals}
+        self.browse(list(values)).invalidate_recordset(
+            [*names, "write_date", "write_uid"]
+        )
 
     # ------------------------------------------------------------------
     # export
