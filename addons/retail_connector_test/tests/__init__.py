@@ -16,3 +16,4 @@ from . import test_export_batch
 from . import test_job_channels
 from . import test_sync_run
 from . import test_simulator
+from . import test_event_crons
