@@ -194,21 +194,27 @@ class RetailStockLevelMixin(models.AbstractModel):
         the other's row lock and overwrites the committed value, instead of
         failing with a serialisation error at REPEATABLE READ. The caller's
         snapshot still shows the old values (its cache is invalidated): it
-        must not read them back in the same transaction.
+        must not read them back in the same transaction. Levels the other
+        transaction cannot see (created by the caller's, not committed yet)
+        are written in the caller's transaction.
         """
         if not values:
             return
 
         def write(cr):
-            env = self.env(cr=cr, su=True)
-            for level_id, vals in sorted(values.items()):
-                env[self._name].browse(level_id).write(vals)
+            levels = self.with_env(self.env(cr=cr, su=True)).browse(list(values))
+            levels = levels.exists().sorted("id")
+            for level in levels:
+                level.write(values[level.id])
+            return set(levels.ids)
 
-        short_transaction(self.env.registry.cursor, write)
+        written = short_transaction(self.env.registry.cursor, write)
         names = {name for vals in values.values() for name in vals}
         self.browse(list(values)).invalidate_recordset(
             [*names, "write_date", "write_uid"]
         )
+        for level_id in sorted(set(values) - written):
+            self.browse(level_id).write(values[level_id])
 
     # ------------------------------------------------------------------
     # export

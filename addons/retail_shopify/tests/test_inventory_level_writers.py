@@ -112,3 +112,13 @@ class TestInventoryLevelWriters(ShopifyCommittedCase):
         with self.registry.cursor() as cr:
             self.assertEqual(self.level(cr).sent_quantity, 0)
             self.assertTrue(self.level(cr).last_sync)
+
+    def test_a_level_created_in_the_same_transaction(self):
+        with self.registry.cursor() as cr:
+            level = self.level(cr)
+            new = level.copy(
+                {"location_id": level.location_id.copy({"external_id": "L2"}).id}
+            )
+            new._retail_stock_record({new.id: {"sent_quantity": 6}})
+            self.assertEqual(new.sent_quantity, 6)
+            cr.rollback()
