@@ -677,7 +677,9 @@ class RetailEvent(models.Model):
     def action_ignore(self):
         """Set these events aside (managers): ignored, their exceptions
         resolved, nothing waited for any more."""
-        if not self.env.user.has_group("retail_connector_base.group_retail_manager"):
+        if not self.env.su and not self.env.user.has_group(
+            "retail_connector_base.group_retail_manager"
+        ):
             raise AccessError(
                 self.env._("Only Retail Integration managers can ignore events.")
             )
@@ -768,8 +770,8 @@ class RetailEvent(models.Model):
         """Delete what is kept long enough, in batches; the number deleted.
 
         - processed events (done, ignored) after ``event_retention_days``;
-        - failed events after ``failed_event_retention_days``, once none of
-          their exceptions is open;
+        - failed events ``failed_event_retention_days`` after their last
+          failure, once none of their exceptions is open;
         - resolved and ignored sync exceptions after
           ``exception_retention_days``;
         - personal data exports attached to a backend (a backend model names
@@ -827,7 +829,10 @@ class RetailEvent(models.Model):
             states.append("(e.state IN ('done', 'ignored') AND e.received_at < %s)")
             params.append(limits["processed"])
         if "failed" in limits:
-            states.append("(e.state = 'failed' AND e.received_at < %s)")
+            # a failed event counts from its last failure
+            states.append(
+                "(e.state = 'failed' AND COALESCE(e.processed_at, e.received_at) < %s)"
+            )
             params.append(limits["failed"])
         if not states:
             return None, []

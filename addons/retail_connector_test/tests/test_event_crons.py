@@ -158,6 +158,11 @@ class TestEventCrons(RetailTestCase):
 
     def test_retention_periods_are_parameters(self):
         failed = self.insert_events(10, "failed", days=40)
+        failed_again = self.insert_events(10, "failed", days=40)
+        self.env.cr.execute(
+            "UPDATE retail_event SET processed_at = %s WHERE id = ANY(%s)",
+            (self.now - timedelta(days=2), failed_again),
+        )
         done = self.insert_events(10, "done", days=40)
         params = self.env["ir.config_parameter"].sudo()
         params.set_param("retail_connector_base.failed_event_retention_days", "30")
@@ -165,6 +170,8 @@ class TestEventCrons(RetailTestCase):
         self.assertEqual(self.env["retail.event"]._cron_retention(), 10)
         self.assertEqual(self.remaining("retail.event", failed), 0)
         self.assertEqual(self.remaining("retail.event", done), 10)
+        # a failed event counts from its last failure
+        self.assertEqual(self.remaining("retail.event", failed_again), 10)
 
     def test_requeue_recovers_the_oldest_stalled_events_in_batches(self):
         Event = type(self.env["retail.event"])
