@@ -2,6 +2,8 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
+from ..services.pg import short_transaction
+
 MARK_MODEL = "retail.stock.mark"
 
 
@@ -178,6 +180,41 @@ class RetailStockLevelMixin(models.AbstractModel):
             location=location.warehouse_id.lot_stock_id.id
         )
         return max(0, int(product.free_qty))
+
+    # ------------------------------------------------------------------
+    # what was exchanged
+    # ------------------------------------------------------------------
+    @api.model
+    def _retail_stock_record(self, values):
+        """Write ``{level_id: {field: value}}`` (remote and sent quantities)
+        in a short READ COMMITTED transaction of its own, committed at once.
+
+        Several transactions write the same level (the export job, the next
+        export job, the remote system's change notifications): each waits for
+        the other's row lock and overwrites the committed value, instead of
+        failing with a serialisation error at REPEATABLE READ. The caller's
+        snapshot still shows the old values (its cache is invalidated): it
+        must not read them back in the same transaction. Levels the other
+        transaction cannot see (created by the caller's, not committed yet)
+        are written in the caller's transaction.
+        """
+        if not values:
+            return
+
+        def write(cr):
+            levels = self.with_env(self.env(cr=cr, su=True)).browse(list(values))
+            levels = levels.exists().sorted("id")
+            for level in levels:
+                level.write(values[level.id])
+            return set(levels.ids)
+
+        written = short_transaction(self.env.registry.cursor, write)
+        names = {name for vals in values.values() for name in vals}
+        self.browse(list(values)).invalidate_recordset(
+            [*names, "write_date", "write_uid"]
+        )
+        for level_id in sorted(set(values) - written):
+            self.browse(level_id).write(values[level_id])
 
     # ------------------------------------------------------------------
     # export

@@ -20,3 +20,4 @@ from . import test_waiting
 from . import test_intake_stream_http
 from . import test_intake_hardening_http
 from . import test_duplicate_deliveries
+from . import test_event_crons

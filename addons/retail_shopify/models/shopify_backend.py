@@ -32,6 +32,8 @@ class ShopifyBackend(models.Model):
     _inherit = "retail.backend.mixin"
     _description = "Shopify Store"
     _retail_source = "shopify"
+    # customer data request exports, deleted after the retention period
+    _retail_personal_export_prefix = "shopify-data-request-"
     _retail_channel_xmlid = "retail_shopify.channel_shopify"
 
     shop_domain = fields.Char(

@@ -37,28 +37,39 @@ class ShopifyBackendInventory(models.Model):
         return f"{len(levels)} stock levels sent in {len(levels.location_id)} batch(es)"
 
     def _shopify_read_levels(self, client, location, levels):
-        """Re-read Shopify's available quantities of these levels."""
+        """Re-read Shopify's available quantities of these levels:
+        ``{level id: quantity}``, recorded on the levels too."""
         if not levels:
-            return
+            return {}
         by_item = {lvl.variant_binding_id.inventory_item_gid: lvl for lvl in levels}
         data = client.execute(
             "InventoryLevels",
             {"ids": list(by_item), "locationId": location.external_id},
         )
+        available = {}
         for node in data.get("nodes") or []:
             if not node:
                 continue
             quantities = (node.get("inventoryLevel") or {}).get("quantities") or []
-            available = next(
+            available[by_item[node["id"]].id] = next(
                 (q["quantity"] for q in quantities if q["name"] == "available"), 0
             )
-            by_item[node["id"]].write(
-                {"remote_quantity": available, "remote_known": True}
-            )
+        levels._retail_stock_record(
+            {
+                level_id: {"remote_quantity": quantity, "remote_known": True}
+                for level_id, quantity in available.items()
+            }
+        )
+        return available
 
     def _shopify_push_levels(self, client, location, levels):
-        self._shopify_read_levels(
-            client, location, levels.filtered(lambda lvl: not lvl.remote_known)
+        # what Shopify has, compared before it is set (the levels' values are
+        # recorded in transactions of their own: not read back here)
+        remote = {lvl.id: lvl.remote_quantity for lvl in levels}
+        remote.update(
+            self._shopify_read_levels(
+                client, location, levels.filtered(lambda lvl: not lvl.remote_known)
+            )
         )
         for attempt in (1, 2):
             quantities = [
@@ -66,7 +77,7 @@ class ShopifyBackendInventory(models.Model):
                     "inventoryItemId": lvl.variant_binding_id.inventory_item_gid,
                     "locationId": location.external_id,
                     "quantity": lvl._odoo_quantity(),
-                    "changeFromQuantity": lvl.remote_quantity,
+                    "changeFromQuantity": remote[lvl.id],
                 }
                 for lvl in levels
             ]
@@ -94,17 +105,20 @@ class ShopifyBackendInventory(models.Model):
                         hint="Nothing to do: the job retries automatically.",
                     ) from exc
                 # someone changed Shopify meanwhile: read again, then re-send
-                self._shopify_read_levels(client, location, levels)
+                remote.update(self._shopify_read_levels(client, location, levels))
                 continue
-            for lvl, quantity in zip(levels, quantities, strict=True):
-                lvl.write(
-                    {
+            now = fields.Datetime.now()
+            levels._retail_stock_record(
+                {
+                    lvl.id: {
                         "remote_quantity": quantity["quantity"],
                         "sent_quantity": quantity["quantity"],
                         "remote_known": True,
-                        "last_sync": fields.Datetime.now(),
+                        "last_sync": now,
                     }
-                )
+                    for lvl, quantity in zip(levels, quantities, strict=True)
+                }
+            )
             return
 
     # ------------------------------------------------------------------
@@ -130,7 +144,11 @@ class ShopifyBackendInventory(models.Model):
             event._mark_ignored("Echo of the quantity Odoo published.")
             return level
         # changed in Shopify: Odoo's stock is the reference, publish it again
-        level.write({"remote_quantity": available or 0, "remote_known": True})
+        # recorded in a transaction of its own: the export job may be writing
+        # the same level
+        level._retail_stock_record(
+            {level.id: {"remote_quantity": available or 0, "remote_known": True}}
+        )
         level._retail_mark_to_send()
         self._retail_schedule_export("inventory")
         return level

@@ -30,3 +30,5 @@ from . import test_tax_mapping
 from . import test_compliance_email
 from . import test_job_channels
 from . import test_webhook_hardening_http
+from . import test_inventory_level_writers
+from . import test_retention_exports

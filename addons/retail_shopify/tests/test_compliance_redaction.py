@@ -244,11 +244,11 @@ class TestShopRedactionScale(ShopifyTestMixin, TransactionCase):
             """
             INSERT INTO retail_event (backend_model, backend_id, company_id, source,
                 topic, origin, event_key, payload, remote_ref, state, attempts,
-                duplicate_count, received_at, error)
+                received_at, error)
             SELECT %(model)s, %(id)s, %(company)s, 'shopify', 'orders/create',
                 'delivery', 'bulk-' || n,
                 '{"email": "customer' || n || '@example.com"}',
-                'gid://shopify/Order/' || n, 'failed', 1, 0, now(),
+                'gid://shopify/Order/' || n, 'failed', 1, now(),
                 'failed for customer' || n || '@example.com'
             FROM generate_series(1, %(count)s) AS n
             """,

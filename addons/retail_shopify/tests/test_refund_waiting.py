@@ -60,7 +60,9 @@ class TestRefundWaitsForItsOrder(RefundCase):
         self.assertIn("Held", run_once(self.env, event.job_uuid))
         event.invalidate_recordset()
         self.assertEqual(event.state, "failed")
-        self.assertEqual(event.waiting_for, wait_keys.make("order", ORDER_GID))
+        self.assertEqual(
+            event.wait_ids.mapped("key"), [wait_keys.make("order", ORDER_GID)]
+        )
         (exception,) = self.open_exceptions()
         self.assertEqual(exception.category, "waiting")
         self.assertIn(event.display_name, exception.message)

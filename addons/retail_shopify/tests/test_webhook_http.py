@@ -56,7 +56,8 @@ class TestWebhookHttp(ShopifyHttpCase):
             "app/uninstalled": {"id": 1, "myshopify_domain": SHOP},
             "customers/data_request": {**customer, "orders_requested": [1]},
             "customers/redact": {**customer, "orders_to_redact": [1]},
-            "products/delete": {"id": 1},
+            # not the body of another topic: that would be a replay
+            "products/delete": {"id": 9001},
             "shop/redact": privacy,
         }
         with trap_jobs() as trap:
