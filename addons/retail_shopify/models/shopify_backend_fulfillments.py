@@ -1,8 +1,12 @@
+import logging
+
 from odoo import models
 
 from odoo.addons.retail_connector_base.services import errors, locks
 
 from ..services.fulfillment_mapper import fulfillment_from_webhook, order_status_after
+
+_logger = logging.getLogger(__name__)
 
 OPEN_PICKING_EXCLUDED_STATES = ("done", "cancel")
 
@@ -38,6 +42,12 @@ class ShopifyBackendFulfillments(models.Model):
         if binding:
             return self._shopify_fulfillment_echo(event, binding, fulfillment)
         order = self.env["shopify.sale.order"]._retail_get(self, fulfillment.order_gid)
+        for remark in fulfillment.remarks:
+            _logger.info("Shopify fulfilment %s: %s", fulfillment.label, remark)
+            if order:
+                order.odoo_id.message_post(
+                    body=self.env._("Shopify delivery: %s", remark)
+                )
         if not order:
             event._mark_ignored(
                 f"Fulfilment {fulfillment.label} is for Shopify order "

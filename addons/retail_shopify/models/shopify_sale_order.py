@@ -109,6 +109,8 @@ class ShopifySaleOrder(models.Model):
                 "fulfillment_status": order.fulfillment_status,
             }
         )
+        for remark in order.remarks:
+            sale.message_post(body=self.env._("Shopify delivery: %s", remark))
         if backend.auto_confirm and order.financial_status in ("paid",):
             sale.action_confirm()
         # refunds that arrived before their order are applied now

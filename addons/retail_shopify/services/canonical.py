@@ -191,6 +191,9 @@ class CanonicalOrder:
     total_price: Decimal = ZERO
     note: str | None = None
     tags: tuple[str, ...] = ()
+    #: what the mapping noticed but did not reject (e.g. a numeric id that
+    #: disagrees with the GID), for a person to read on the order
+    remarks: tuple[str, ...] = ()
     source_name: str | None = None
     test: bool = False
 

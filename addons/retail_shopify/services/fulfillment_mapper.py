@@ -30,6 +30,7 @@ from .payloads import (
     LineItemGid,
     ShopifyContext,
     gid_number,
+    id_remark,
     webhook_hint,
 )
 
@@ -116,6 +117,8 @@ class Fulfillment:
     updated_at: datetime.datetime | None = None
     tracking_company: str | None = None
     tracking_numbers: tuple[str, ...] = ()
+    #: what the mapping noticed but did not reject (see payloads.id_remark)
+    remarks: tuple[str, ...] = ()
     tracking_urls: tuple[str, ...] = ()
     lines: tuple[FulfillmentLine, ...] = ()
 
@@ -164,22 +167,12 @@ def fulfillment_from_webhook(payload: dict) -> Fulfillment:
     ctx = _context(payload)
     data = ctx.validate(RestFulfillment, payload)
     legacy_id = gid_number(data.admin_graphql_api_id)
-    if data.id is not None and data.id != legacy_id:
-        ctx.fail(
-            "id",
-            f"is invalid: {data.id} differs from admin_graphql_api_id "
-            f"{data.admin_graphql_api_id}",
-        )
+    remarks = [id_remark("id", data.id, data.admin_graphql_api_id)]
     lines = []
     for index, line in enumerate(data.line_items):
         if line.admin_graphql_api_id:
             line_gid = line.admin_graphql_api_id
-            if line.id is not None and line.id != gid_number(line_gid):
-                ctx.fail(
-                    f"line_items[{index}].id",
-                    f"is invalid: {line.id} differs from admin_graphql_api_id "
-                    f"{line_gid}",
-                )
+            remarks.append(id_remark(f"line_items[{index}].id", line.id, line_gid))
         elif line.id is not None:
             line_gid = f"gid://shopify/LineItem/{line.id}"
         else:
@@ -198,6 +191,7 @@ def fulfillment_from_webhook(payload: dict) -> Fulfillment:
     )
     urls = data.tracking_urls or tuple(u for u in (text(data.tracking_url),) if u)
     return Fulfillment(
+        remarks=tuple(remark for remark in remarks if remark),
         gid=data.admin_graphql_api_id,
         legacy_id=legacy_id,
         order_gid=f"gid://shopify/Order/{data.order_id}",

@@ -35,6 +35,7 @@ from .payloads import (
     cancel_reason,
     financial_status,
     gid_number,
+    id_remark,
     order_context,
 )
 
@@ -244,12 +245,7 @@ def order_from_webhook(payload: dict) -> canonical.CanonicalOrder:
     ctx.label = order.name
     ctx.currency = order.currency
     legacy_id = gid_number(order.admin_graphql_api_id)
-    if order.id is not None and order.id != legacy_id:
-        ctx.fail(
-            "id",
-            f"is invalid: {order.id} differs from admin_graphql_api_id "
-            f"{order.admin_graphql_api_id}",
-        )
+    remark = id_remark("id", order.id, order.admin_graphql_api_id)
     applications = order.discount_applications
     customer = order.customer
     mapped_shipping = tuple(
@@ -264,6 +260,7 @@ def order_from_webhook(payload: dict) -> canonical.CanonicalOrder:
             "total_shipping_price", order.total_shipping_price_set
         )
     return canonical.CanonicalOrder(
+        remarks=(remark,) if remark else (),
         gid=order.admin_graphql_api_id,
         legacy_id=legacy_id,
         name=order.name.strip(),

@@ -54,6 +54,17 @@ def shopify_gid(kind):
     return PlainValidator(check)
 
 
+def id_remark(path, number, gid):
+    """A remark when a numeric ``id`` disagrees with its GID, else None.
+
+    The GID is the identity: JSON numbers above 2**53 lose precision in any
+    JavaScript relay, so a disagreeing numeric id is noted, never rejected.
+    """
+    if number is None or number == gid_number(gid):
+        return None
+    return f"{path} {number} differs from admin_graphql_api_id {gid}: the GID is used."
+
+
 def gid_number(gid):
     """The number of a validated global id: ``gid://shopify/Order/12`` → 12."""
     return int(gid.rsplit("/", 1)[1])

@@ -53,6 +53,16 @@ class TestOrderImport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(sale.shopify_sync_state, "synced")
         self.assertIn("/orders/", binding.admin_url)
 
+    def test_an_id_disagreeing_with_the_gid_is_imported_and_noted(self):
+        payload = copy.deepcopy(self.paid)
+        payload["id"] += 1
+        event = self.process("orders/create", payload, "id-1")
+        self.assertEqual(event.state, "done", event.error)
+        sale = self.sale_orders()
+        self.assertTrue(
+            any("differs from admin_graphql_api_id" in m.body for m in sale.message_ids)
+        )
+
     def unallocated_discount_payload(self, amount="3.00"):
         """The paid order with a discount an app took off the total only."""
         payload = copy.deepcopy(self.paid)

@@ -349,9 +349,15 @@ class TestWebhookOrderErrors(MapperCase):
             order_webhook.order_from_webhook, payload, "customer.admin_graphql_api_id"
         )
 
-    def test_id_must_match_gid(self):
+    def test_an_id_disagreeing_with_the_gid_is_noted_not_rejected(self):
+        # 6218845716529 as a JavaScript relay rounds it past 2**53
         self.payload["id"] = 6218845716530
-        self.assertInvalid(order_webhook.order_from_webhook, self.payload, "id")
+        order = order_webhook.order_from_webhook(self.payload)
+        self.assertEqual(order.gid, self.payload["admin_graphql_api_id"])
+        self.assertEqual(order.legacy_id, 6218845716529)
+        (remark,) = order.remarks
+        self.assertIn("id 6218845716530 differs", remark)
+        self.assertIn("the GID is used", remark)
 
     def test_bad_timestamp(self):
         self.payload["updated_at"] = "yesterday"
