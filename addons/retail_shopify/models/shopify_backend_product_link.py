@@ -1,6 +1,5 @@
 from odoo import fields, models
 
-from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.retail_connector_base.services import errors, locks
 from odoo.addons.retail_connector_base.services.pg import short_transaction
 
@@ -49,7 +48,7 @@ class ShopifyBackendProductLink(models.Model):
                 result_key="bulkOperationRunQuery",
             )
         except errors.TransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+            return self._shopify_link_products_postpone(exc)
         gid = result["bulkOperation"]["id"]
         self.bulk_operation_gid = gid
         self.with_delay(
@@ -75,8 +74,11 @@ class ShopifyBackendProductLink(models.Model):
             node = client.execute("BulkOperationById", {"id": gid})["node"] or {}
             status = node.get("status")
             if status in ("CREATED", "RUNNING"):
-                raise RetryableJobError(
-                    f"Bulk operation {gid} is {status}", seconds=15, ignore_retry=True
+                raise errors.WaitingError(
+                    f"Shopify's export of the variants ({gid}) is still {status}.",
+                    retry_after=15,
+                    expired_hint="Shopify has not finished the export: check the "
+                    "store's bulk operations, then press Link products again.",
                 )
             if status != "COMPLETED":
                 self._retail_raise_exception(
@@ -92,7 +94,7 @@ class ShopifyBackendProductLink(models.Model):
             objects = client.iter_bulk_jsonl(node["url"]) if node.get("url") else []
             linked, unmatched = self._shopify_link_variants(objects)
         except errors.TransientError as exc:
-            raise RetryableJobError(str(exc), seconds=exc.retry_after) from exc
+            return self._shopify_link_products_postpone(exc)
         self.bulk_operation_gid = False
         if unmatched:
             shown = ", ".join(unmatched[:UNMATCHED_SHOWN])
@@ -118,6 +120,18 @@ class ShopifyBackendProductLink(models.Model):
         )
         self.message_post(body=message)
         return message
+
+    def _shopify_link_products_postpone(self, exc):
+        """Retry later (a wait spends no try); past the waiting deadline, an
+        exception a person can act on."""
+        expired = self._retail_retry_job(exc, "Link products")
+        self._retail_raise_exception(
+            flow="reconciliation",
+            category=expired.category,
+            message=str(expired),
+            hint=expired.hint,
+        )
+        return str(expired)
 
     def _shopify_committed_bulk_gid(self):
         """The export in progress as last committed (not this snapshot's)."""
