@@ -1,6 +1,7 @@
 import json
 
 from odoo import fields, models
+from odoo.exceptions import AccessError
 
 from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
@@ -10,7 +11,10 @@ from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
 )
 from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
-from odoo.addons.retail_connector_base.services.signatures import hash_api_key
+from odoo.addons.retail_connector_base.services.signatures import (
+    generate_api_key,
+    hash_api_key,
+)
 
 
 class RetailTestBackend(models.Model):
@@ -53,9 +57,31 @@ class RetailTestBackend(models.Model):
         data = self._client().json_request("GET", "/ping")
         return f"remote answered {data.get('status', 'ok')}"
 
-    def set_api_key(self, key):
+    def _set_api_key(self, key):
         """Store the hash of a partner API key (the key itself is not kept)."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only retail managers can set a backend's API key.")
+            )
+        self.check_access("write")
         self.sudo().write({"api_key_hash": hash_api_key(key)})
+
+    def action_generate_api_key(self):
+        """Make a new partner API key, store its hash, show the key once."""
+        self.ensure_one()
+        key = generate_api_key()
+        self._set_api_key(key)
+        self.message_post(body=self.env._("A new partner API key was generated."))
+        notification = self._retail_notify(
+            self.env._("New API key (shown once)"),
+            self.env._(
+                "Give this key to the partner now, it is not kept: %(key)s", key=key
+            ),
+            "warning",
+        )
+        notification["params"]["sticky"] = True
+        return notification
 
     # -- inbound processing -------------------------------------------
     def _retail_process_event(self, event):
@@ -183,6 +209,7 @@ class RetailTestBackend(models.Model):
     def action_reconcile_partners(self):
         """Read the partners changed in the remote since the checkpoint."""
         self.ensure_one()
+        self._retail_check_remote_access()
         return self._retail_run_action_start("partners")
 
     def _retail_run_kinds(self):
