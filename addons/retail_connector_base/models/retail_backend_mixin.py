@@ -8,6 +8,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..services import errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
+from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket
 
 _logger = logging.getLogger(__name__)
@@ -493,8 +494,17 @@ class RetailBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # actions
     # ------------------------------------------------------------------
+    def _retail_check_remote_access(self):
+        """Refuse an action with a remote effect to who cannot edit the backend.
+
+        Every action that calls the remote (or lets calls through again)
+        calls it first, before any request leaves.
+        """
+        self.check_access("write")
+
     def action_test_connection(self):
         self.ensure_one()
+        self._retail_check_remote_access()
         try:
             message = self._retail_test_connection()
         except errors.RetailError as exc:
@@ -521,6 +531,7 @@ class RetailBackendMixin(models.AbstractModel):
         self.write({"state": "paused"})
 
     def action_reset_circuit(self):
+        self._retail_check_remote_access()
         for backend in self:
             backend._retail_circuit().reset()
             backend.message_post(body=self.env._("Circuit breaker closed by hand."))
@@ -569,14 +580,31 @@ class RetailBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # dashboard card index
     # ------------------------------------------------------------------
+    def _register_hook(self):
+        res = super()._register_hook()
+        if not self._abstract:
+            # a process serves a few backends: the first thousand are plenty
+            self.sudo().with_context(active_test=False).search(
+                [], limit=1000
+            )._retail_register_secrets()
+        return res
+
+    def _retail_register_secrets(self):
+        """Mask these backends' secrets in every log record of the process."""
+        for backend in self:
+            register_secrets(backend._retail_secrets())
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
         self.env["retail.backend"].sudo()._sync_from(records)
+        records._retail_register_secrets()
         return records
 
     def write(self, vals):
         res = super().write(vals)
+        if any(self._fields[name].groups for name in vals if name in self._fields):
+            self._retail_register_secrets()
         if {"name", "company_id", "active", "state", "sequence"} & set(vals):
             self.env["retail.backend"].sudo()._sync_from(self)
         return res

@@ -16,7 +16,7 @@ from .errors import (
     backoff_seconds,
     parse_retry_after,
 )
-from .redaction import SENSITIVE_HEADERS, Redactor
+from .redaction import SENSITIVE_HEADERS, Redactor, register_secrets
 
 _logger = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class HttpClient:
                 value = str(value)
                 values.append(value)
                 values.extend(value.split()[1:])
+        # masked in every log record of the process too
+        register_secrets(values)
         return Redactor(values)
 
     def _redactor_for(self, headers):

@@ -243,6 +243,7 @@ class ShopifyBackend(models.Model):
     def action_import_locations(self):
         """Read the store's locations; map each to a warehouse afterwards."""
         self.ensure_one()
+        self._retail_check_remote_access()
         Location = self.env["shopify.location"].with_context(active_test=False)
         existing = {
             loc.external_id: loc
