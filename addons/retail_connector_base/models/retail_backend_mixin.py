@@ -2,11 +2,12 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import str2bool
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import errors, locks, wait_keys
+from ..services import endpoints, errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket
@@ -14,6 +15,12 @@ from ..services.token_bucket import PgTokenBucket
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "retail_connector_base.group_retail_manager"
+#: system parameter: backends may call http URLs of any host (simulators,
+#: tests and demos only)
+ALLOW_SIMULATORS_PARAM = "retail_connector_base.allow_simulator_endpoints"
+#: system parameter: comma-separated hosts (``*.example.com`` allowed) a
+#: backend's configurable base URL may name
+ALLOWED_HOSTS_PARAM = "retail_connector_base.allowed_endpoint_hosts"
 # the flows a job belongs to; each has a sub-channel of the backend's channel
 JOB_FLOWS = ("inbound", "outbound", "reconcile")
 
@@ -494,6 +501,35 @@ class RetailBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # actions
     # ------------------------------------------------------------------
+    @api.model
+    def _retail_endpoint_problem(self, url, allowed_hosts=()):
+        """Why the base URL ``url`` may not be called, or None.
+
+        https and a host of ``allowed_hosts`` (the connector's own, e.g. the
+        shop's domain) or of the ``allowed_endpoint_hosts`` parameter only,
+        unless ``allow_simulator_endpoints`` is set.
+        """
+        get = self.env["ir.config_parameter"].sudo().get_param
+        hosts = [*allowed_hosts, *(get(ALLOWED_HOSTS_PARAM) or "").split(",")]
+        allow_any = str2bool(get(ALLOW_SIMULATORS_PARAM) or "0", False)
+        return endpoints.endpoint_problem(url, hosts, allow_any_host=allow_any)
+
+    @api.model
+    def _retail_check_endpoint(self, url, allowed_hosts=()):
+        """Raise a ValidationError when ``url`` may not be called."""
+        problem = url and self._retail_endpoint_problem(url, allowed_hosts)
+        if problem:
+            raise ValidationError(
+                self.env._(
+                    "%(url)s cannot be called: %(problem)s. Use the remote's "
+                    "https address; a system administrator allows other hosts "
+                    "with the parameter %(param)s.",
+                    url=url,
+                    problem=problem,
+                    param=ALLOWED_HOSTS_PARAM,
+                )
+            )
+
     def _retail_check_remote_access(self):
         """Refuse an action with a remote effect to who cannot edit the backend.
 

@@ -1,6 +1,7 @@
 import json
+import secrets
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
@@ -26,7 +27,12 @@ class RetailTestBackend(models.Model):
     _retail_source = "test"
     _retail_channel_xmlid = "retail_connector_test.channel_retail_test"
 
-    api_url = fields.Char(string="API URL", default="https://remote.example.test/api")
+    api_url = fields.Char(
+        string="API URL",
+        default="https://remote.example.test/api",
+        groups="base.group_system",
+        help="https only, on a host of the allowed endpoint hosts.",
+    )
     webhook_secret = fields.Char(groups=MANAGER_GROUP, copy=False)
     api_key_hash = fields.Char(groups=MANAGER_GROUP, copy=False, readonly=True)
     access_token = fields.Char(groups=MANAGER_GROUP, copy=False)
@@ -37,6 +43,11 @@ class RetailTestBackend(models.Model):
         help="The partners reconciliation reads the partners changed since then.",
     )
 
+    @api.constrains("api_url")
+    def _check_api_url(self):
+        for backend in self.sudo():
+            backend._retail_check_endpoint(backend.api_url)
+
     def _retail_secrets(self):
         self.ensure_one()
         backend = self.sudo()
@@ -44,9 +55,18 @@ class RetailTestBackend(models.Model):
 
     def _client(self):
         self.ensure_one()
-        token = self.sudo().access_token or ""
+        backend = self.sudo()
+        problem = self._retail_endpoint_problem(backend.api_url)
+        if problem:
+            raise errors.PermanentError(
+                f"The API URL of {self.display_name} cannot be called: {problem}.",
+                hint=self.env._(
+                    "A system administrator corrects the API URL of the backend."
+                ),
+            )
+        token = backend.access_token or ""
         return HttpClient(
-            self.api_url,
+            backend.api_url,
             headers={"Authorization": f"Bearer {token}"},
             rate_limiter=self._retail_rate_limiter(),
             circuit=self._retail_circuit(),
@@ -285,6 +305,16 @@ class RetailTestBackend(models.Model):
         return True
 
     # -- demo ------------------------------------------------------------
+    def _demo_generate_secrets(self):
+        """Give the demo backends secrets of their own (none is published)."""
+        for backend in self:
+            backend.write(
+                {
+                    "webhook_secret": secrets.token_urlsafe(32),
+                    "access_token": secrets.token_urlsafe(32),
+                }
+            )
+
     def _demo_populate(self):
         """Deliver a few realistic events so every screen has something."""
         samples = [

@@ -1,12 +1,17 @@
-import responses
+from pathlib import Path
 
-from odoo.exceptions import AccessError, UserError
+import responses
+from lxml import etree
+
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools.misc import file_path
 
+from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.signatures import verify_api_key
 
-from .common import RetailHttpCase, RetailTestCase
+from .common import SECRET, RetailHttpCase, RetailTestCase
 
 API = "https://remote.example.test/api"
 
@@ -165,3 +170,78 @@ class TestApiKeyOverRpc(RetailHttpCase):
         with self.assertRaises(JsonRpcException):
             self.call(self.user.login, "action_generate_api_key")
         self.assertFalse(self.backend.api_key_hash)
+
+
+class TestEndpointAllowList(RetailTestCase):
+    def setUp(self):
+        super().setUp()
+        self.params = self.env["ir.config_parameter"].sudo()
+        self.params.set_param("retail_connector_base.allow_simulator_endpoints", False)
+
+    def test_only_https_on_allowed_hosts(self):
+        for url in (
+            "http://remote.example.test/api",
+            "https://169.254.169.254/latest/meta-data",
+            "https://remote.example.test/api",
+            "file:///etc/passwd",
+        ):
+            with self.subTest(url=url), self.assertRaises(ValidationError):
+                self.backend.api_url = url
+        self.params.set_param(
+            "retail_connector_base.allowed_endpoint_hosts", "*.example.test"
+        )
+        self.backend.api_url = "https://remote.example.test/v2"
+        self.assertEqual(self.backend.api_url, "https://remote.example.test/v2")
+
+    def test_simulators_need_the_parameter(self):
+        with self.assertRaises(ValidationError):
+            self.backend.api_url = "http://127.0.0.1:8999/api"
+        self.params.set_param("retail_connector_base.allow_simulator_endpoints", "1")
+        self.backend.api_url = "http://127.0.0.1:8999/api"
+
+    def test_a_refused_url_is_never_called(self):
+        self.env.cr.execute(
+            "UPDATE retail_test_backend SET api_url = %s WHERE id = %s",
+            ("http://169.254.169.254/api", self.backend.id),
+        )
+        self.backend.invalidate_recordset()
+        with self.assertRaisesRegex(errors.PermanentError, "cannot be called"):
+            self.backend._client()
+
+    def test_only_system_administrators_change_the_url(self):
+        with self.assertRaises(AccessError):
+            self.backend.with_user(self.manager).write(
+                {"api_url": "https://other.example.test"}
+            )
+        self.assertNotIn("api_url", self.backend.with_user(self.manager).fields_get())
+
+
+CREDENTIAL_FIELDS = {"access_token", "client_secret", "webhook_secret", "api_key_hash"}
+
+
+def published_credentials(addon):
+    """Credential fields given a value in an addon's demo files."""
+    demo = Path(file_path(f"{addon}/demo"))
+    return [
+        (path.name, node.get("name"))
+        for path in sorted(demo.glob("*.xml"))
+        for node in etree.parse(str(path)).iter("field")
+        if node.get("name") in CREDENTIAL_FIELDS and (node.text or "").strip()
+    ]
+
+
+class TestDemoSecrets(RetailTestCase):
+    def test_demo_files_publish_no_secret(self):
+        self.assertEqual(published_credentials("retail_connector_test"), [])
+
+    def test_demo_secrets_are_made_per_database(self):
+        other = self.backend.copy({"name": "Other feed"})
+        backends = self.backend | other
+        backends._demo_generate_secrets()
+        values = [
+            (b.webhook_secret, b.access_token) for b in backends.with_user(self.manager)
+        ]
+        flat = [v for pair in values for v in pair]
+        self.assertEqual(len(set(flat)), 4)
+        self.assertTrue(all(len(v) >= 32 for v in flat))
+        self.assertNotIn(SECRET, flat)
