@@ -6,6 +6,7 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools import mute_logger
 from odoo.tools.misc import file_path
 
 from odoo.addons.retail_connector_base.services import errors
@@ -141,6 +142,7 @@ class TestRemoteActionsNeedWriteAccess(RetailTestCase):
 
 @tagged("post_install", "-at_install")
 class TestApiKeyOverRpc(RetailHttpCase):
+    @mute_logger("odoo.http")
     def call(self, login, method, *args):
         self.authenticate(login, login)
         return self.make_jsonrpc_request(
