@@ -86,7 +86,6 @@ class ShopifyBackendOrders(models.Model):
     def action_reconcile_orders(self):
         """Import the orders updated since the checkpoint."""
         self.ensure_one()
-        self._retail_check_remote_access()
         return self._retail_run_action_start("orders")
 
     def action_open_order_import_wizard(self):

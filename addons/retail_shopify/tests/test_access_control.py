@@ -35,7 +35,6 @@ class TestRemoteActionsNeedWriteAccess(ShopifyTestMixin, TransactionCase):
                 "action_export_products",
                 "action_link_products",
                 "action_import_locations",
-                "action_reconcile_orders",
             ):
                 with self.subTest(action=action), self.assertRaises(AccessError):
                     getattr(as_user, action)()
