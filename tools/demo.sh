@@ -99,17 +99,35 @@ if [ -f "$ADDONS_DIR/retail_shopify/simulator/server.py" ]; then
     BACKEND_ID="$(psql -X -A -t -d "$DB" -c "SELECT res_id FROM ir_model_data
         WHERE module = 'retail_shopify' AND name = 'demo_shopify_backend'")"
     if [ -n "$BACKEND_ID" ]; then
+        # the demo store's token and client secret were made at install: the
+        # simulator gets the same ones (through its environment, not its
+        # command line)
+        SIM_TOKEN="$(psql -X -A -t -d "$DB" -c "SELECT access_token
+            FROM shopify_backend WHERE id = $BACKEND_ID")"
+        SIM_SECRET="$(psql -X -A -t -d "$DB" -c "SELECT client_secret
+            FROM shopify_backend WHERE id = $BACKEND_ID")"
+        [ -n "$SIM_TOKEN" ] && [ -n "$SIM_SECRET" ] ||
+            die "make demo: the demo Shopify store has no token or client secret"
         info "Starting the Shopify simulator on http://127.0.0.1:$SIM_PORT"
-        "$PYTHON" - "$ADDONS_DIR" --port "$SIM_PORT" \
+        SHOPIFY_SIM_TOKEN="$SIM_TOKEN" SHOPIFY_SIM_SECRET="$SIM_SECRET" \
+            "$PYTHON" - "$ADDONS_DIR" --port "$SIM_PORT" \
             --webhook-url "http://127.0.0.1:$PORT/retail/shopify/webhook/$BACKEND_ID" \
             >"$VAR_DIR/shopify-simulator.log" 2>&1 <<'PY' &
+import os
 import runpy
 import sys
 
 import odoo.addons
 
 odoo.addons.__path__.append(sys.argv[1])
-sys.argv = ["shopify-simulator", *sys.argv[2:]]
+sys.argv = [
+    "shopify-simulator",
+    *sys.argv[2:],
+    "--token",
+    os.environ.pop("SHOPIFY_SIM_TOKEN"),
+    "--secret",
+    os.environ.pop("SHOPIFY_SIM_SECRET"),
+]
 runpy.run_module("odoo.addons.retail_shopify.simulator.server", run_name="__main__")
 PY
         SIM_PID=$!
@@ -144,10 +162,10 @@ PY
             for lines in '[{"sku": "TOTE-NAT", "quantity": 2}]' \
                 '[{"sku": "BEANIE-GRY", "quantity": 1}, {"sku": "MUG-WHT", "quantity": 4}]' \
                 '[{"sku": "APRON-SND", "quantity": 1}]'; do
-                curl -fs -o /dev/null -X POST -H "Content-Type: application/json" \
-                    -H "X-Shopify-Access-Token: shpat_demo_simulator_token" \
-                    -d "{\"lines\": $lines}" \
-                    "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
+                printf 'X-Shopify-Access-Token: %s\n' "$SIM_TOKEN" |
+                    curl -fs -o /dev/null -X POST -H "Content-Type: application/json" \
+                        -H @- -d "{\"lines\": $lines}" \
+                        "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
             done
             if wait_for "SELECT count(*) FROM stock_picking p JOIN sale_order s
                     ON p.sale_id = s.id JOIN shopify_sale_order b ON b.odoo_id = s.id

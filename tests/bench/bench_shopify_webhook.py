@@ -106,6 +106,10 @@ def create_store(registry):
         env["product.product"].create(
             [{"name": sku, "default_code": sku, "type": "consu"} for sku in SKUS]
         )
+        # the loopback endpoint below is not the shop's own https domain
+        env["ir.config_parameter"].set_param(
+            "retail_connector_base.allow_simulator_endpoints", "1"
+        )
         backend = env["shopify.backend"].create(
             {
                 "name": "Bench store",

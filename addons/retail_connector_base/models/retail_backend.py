@@ -1,6 +1,14 @@
+import threading
+import time
+
 from odoo import api, fields, models
 
 HEALTH_PREFIX = "retail_connector_base.health_"
+#: seconds a worker answers the health probe from its last report
+HEALTH_CACHE_SECONDS = 10
+# per worker process: {database: (monotonic time, report)}
+_health_cache = {}
+_health_cache_lock = threading.Lock()
 
 
 class RetailBackend(models.Model):
@@ -201,6 +209,33 @@ class RetailBackend(models.Model):
             "pending_minutes": int(get(f"{HEALTH_PREFIX}max_pending_minutes", 15)),
             "open_exceptions": int(get(f"{HEALTH_PREFIX}max_open_exceptions", 50)),
         }
+
+    @api.model
+    def _health_report_cached(self):
+        """:meth:`_health_report`, computed at most once per
+        ``health_cache_seconds`` (10 by default) by each worker: a probe
+        polled often does not count the jobs and events at every call."""
+        max_age = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param(f"{HEALTH_PREFIX}cache_seconds", HEALTH_CACHE_SECONDS)
+        )
+        dbname = self.env.cr.dbname
+        now = time.monotonic()
+        with _health_cache_lock:
+            cached = _health_cache.get(dbname)
+        if cached and now - cached[0] < max_age:
+            return cached[1]
+        report = self._health_report()
+        with _health_cache_lock:
+            _health_cache[dbname] = (now, report)
+        return report
+
+    @api.model
+    def _health_cache_clear(self):
+        """Forget this worker's cached health report of this database."""
+        with _health_cache_lock:
+            _health_cache.pop(self.env.cr.dbname, None)
 
     @api.model
     def _health_report(self):

@@ -2,17 +2,25 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import str2bool
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import errors, locks, wait_keys
+from ..services import endpoints, errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
+from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket
 
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "retail_connector_base.group_retail_manager"
+#: system parameter: backends may call http URLs of any host (simulators,
+#: tests and demos only)
+ALLOW_SIMULATORS_PARAM = "retail_connector_base.allow_simulator_endpoints"
+#: system parameter: comma-separated hosts (``*.example.com`` allowed) a
+#: backend's configurable base URL may name
+ALLOWED_HOSTS_PARAM = "retail_connector_base.allowed_endpoint_hosts"
 # the flows a job belongs to; each has a sub-channel of the backend's channel
 JOB_FLOWS = ("inbound", "outbound", "reconcile")
 
@@ -541,8 +549,46 @@ class RetailBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # actions
     # ------------------------------------------------------------------
+    @api.model
+    def _retail_endpoint_problem(self, url, allowed_hosts=()):
+        """Why the base URL ``url`` may not be called, or None.
+
+        https and a host of ``allowed_hosts`` (the connector's own, e.g. the
+        shop's domain) or of the ``allowed_endpoint_hosts`` parameter only,
+        unless ``allow_simulator_endpoints`` is set.
+        """
+        get = self.env["ir.config_parameter"].sudo().get_param
+        hosts = [*allowed_hosts, *(get(ALLOWED_HOSTS_PARAM) or "").split(",")]
+        allow_any = str2bool(get(ALLOW_SIMULATORS_PARAM) or "0", False)
+        return endpoints.endpoint_problem(url, hosts, allow_any_host=allow_any)
+
+    @api.model
+    def _retail_check_endpoint(self, url, allowed_hosts=()):
+        """Raise a ValidationError when ``url`` may not be called."""
+        problem = url and self._retail_endpoint_problem(url, allowed_hosts)
+        if problem:
+            raise ValidationError(
+                self.env._(
+                    "%(url)s cannot be called: %(problem)s. Use the remote's "
+                    "https address; a system administrator allows other hosts "
+                    "with the parameter %(param)s.",
+                    url=url,
+                    problem=problem,
+                    param=ALLOWED_HOSTS_PARAM,
+                )
+            )
+
+    def _retail_check_remote_access(self):
+        """Refuse an action with a remote effect to who cannot edit the backend.
+
+        Every action that calls the remote (or lets calls through again)
+        calls it first, before any request leaves.
+        """
+        self.check_access("write")
+
     def action_test_connection(self):
         self.ensure_one()
+        self._retail_check_remote_access()
         try:
             message = self._retail_test_connection()
         except errors.RetailError as exc:
@@ -569,6 +615,7 @@ class RetailBackendMixin(models.AbstractModel):
         self.write({"state": "paused"})
 
     def action_reset_circuit(self):
+        self._retail_check_remote_access()
         for backend in self:
             backend._retail_circuit().reset()
             backend.message_post(body=self.env._("Circuit breaker closed by hand."))
@@ -617,14 +664,31 @@ class RetailBackendMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # dashboard card index
     # ------------------------------------------------------------------
+    def _register_hook(self):
+        res = super()._register_hook()
+        if not self._abstract:
+            # a process serves a few backends: the first thousand are plenty
+            self.sudo().with_context(active_test=False).search(
+                [], limit=1000
+            )._retail_register_secrets()
+        return res
+
+    def _retail_register_secrets(self):
+        """Mask these backends' secrets in every log record of the process."""
+        for backend in self:
+            register_secrets(backend._retail_secrets())
+
     @api.model_create_multi
     def create(self, vals_list):
         records = super().create(vals_list)
         self.env["retail.backend"].sudo()._sync_from(records)
+        records._retail_register_secrets()
         return records
 
     def write(self, vals):
         res = super().write(vals)
+        if any(self._fields[name].groups for name in vals if name in self._fields):
+            self._retail_register_secrets()
         if {"name", "company_id", "active", "state", "sequence"} & set(vals):
             self.env["retail.backend"].sudo()._sync_from(self)
         return res

@@ -11,6 +11,7 @@ from odoo.fields import Domain
 from ..services import errors, wait_keys
 from ..services.pg import short_transaction
 from ..services.quiet_sql import expected_unique_violation
+from .retail_backend_mixin import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -137,10 +138,13 @@ class RetailEvent(models.Model):
         help="Delivery identifier given by the sender; a second delivery with "
         "the same key is recognised as a duplicate.",
     )
-    payload = fields.Text(string="Raw payload", readonly=True)
-    headers = fields.Json(readonly=True)
+    # customer data: managers only (processing reads them as superuser)
+    payload = fields.Text(string="Raw payload", readonly=True, groups=MANAGER_GROUP)
+    headers = fields.Json(readonly=True, groups=MANAGER_GROUP)
     headers_text = fields.Text(
-        string="Headers (formatted)", compute="_compute_headers_text"
+        string="Headers (formatted)",
+        compute="_compute_headers_text",
+        groups=MANAGER_GROUP,
     )
     received_at = fields.Datetime(
         default=fields.Datetime.now, required=True, readonly=True, index=True

@@ -3,11 +3,17 @@ import hashlib
 import psycopg2
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from ..services.errors import CATEGORIES
 from ..services.pg import short_transaction
 from ..services.quiet_sql import expected_unique_violation
+from .retail_backend_mixin import MANAGER_GROUP
+
+#: what a retail user (not a manager) may change on an exception by hand
+USER_WRITABLE_FIELDS = frozenset({"state", "user_id"})
+#: the jobs a retry may re-queue: those of the retail channels
+RETAIL_CHANNELS = "root.retail%"
 
 FLOWS = [
     ("inbound", "Inbound"),
@@ -54,7 +60,7 @@ class RetailSyncException(models.Model):
     remote_ref = fields.Char(string="Remote reference", readonly=True, index=True)
     message = fields.Text(required=True, readonly=True)
     hint = fields.Text(string="What to do", readonly=True)
-    payload_excerpt = fields.Text(readonly=True)
+    payload_excerpt = fields.Text(readonly=True, groups=MANAGER_GROUP)
     state = fields.Selection(
         [("open", "Open"), ("resolved", "Resolved"), ("ignored", "Ignored")],
         default="open",
@@ -164,6 +170,27 @@ class RetailSyncException(models.Model):
 
         return short_transaction(self.env.registry.cursor, increment)
 
+    def write(self, vals):
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            refused = set(vals) - USER_WRITABLE_FIELDS
+            if refused:
+                raise AccessError(
+                    self.env._(
+                        "Only retail managers can change %(fields)s of a sync "
+                        "exception.",
+                        fields=", ".join(sorted(refused)),
+                    )
+                )
+        return super().write(vals)
+
+    def _write_as_system(self, vals):
+        """Write what an action of a retail user changes besides the state.
+
+        The user's write access (ACL and record rules) is checked first.
+        """
+        self.check_access("write")
+        return self.sudo().write(vals)
+
     def _merge_occurrence(self, values):
         self.ensure_one()
         vals = {
@@ -189,7 +216,7 @@ class RetailSyncException(models.Model):
         open_excs = self.filtered(lambda e: e.state == "open")
         if not open_excs:
             return
-        open_excs.write(
+        open_excs._write_as_system(
             {
                 "state": "resolved",
                 "resolved_at": fields.Datetime.now(),
@@ -219,7 +246,7 @@ class RetailSyncException(models.Model):
                     )
                 exc.event_id.action_replay()
             elif exc.job_uuid:
-                job = self.env["queue.job"].sudo().search([("uuid", "=", exc.job_uuid)])
+                job = exc._retail_job()
                 if not job:
                     raise UserError(
                         self.env._("The job of this exception no longer exists.")
@@ -240,13 +267,34 @@ class RetailSyncException(models.Model):
             exc.message_post(body=self.env._("Retry requested."))
         return True
 
+    def _retail_job(self):
+        """The queue job a retry re-queues: only one of a retail channel and
+        of the user's companies, whatever ``job_uuid`` says."""
+        self.ensure_one()
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("uuid", "=", self.job_uuid),
+                    ("channel", "=like", RETAIL_CHANNELS),
+                    ("company_id", "in", self.env.user.company_ids.ids + [False]),
+                ],
+                limit=1,
+            )
+        )
+
     def action_ignore(self):
-        self.write({"state": "ignored", "resolved_at": fields.Datetime.now()})
+        self._write_as_system(
+            {"state": "ignored", "resolved_at": fields.Datetime.now()}
+        )
         self.activity_ids.action_feedback(feedback=self.env._("Ignored"))
         return True
 
     def action_reopen(self):
-        self.write({"state": "open", "resolved_at": False, "resolution": False})
+        self._write_as_system(
+            {"state": "open", "resolved_at": False, "resolution": False}
+        )
         return True
 
     def action_open_record(self):

@@ -16,12 +16,13 @@ from .errors import (
     backoff_seconds,
     parse_retry_after,
 )
-from .redaction import SENSITIVE_HEADERS, Redactor
+from .redaction import SENSITIVE_HEADERS, Redactor, register_secrets
 
 _logger = logging.getLogger(__name__)
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-BODY_EXCERPT_CHARS = 500
+#: the most of a remote's answer an error message shows (redacted, one line)
+BODY_EXCERPT_CHARS = 200
 MAX_LIMITER_SLEEPS = 3
 _MAX_REDACTED_BODY = 100_000
 
@@ -70,6 +71,8 @@ class HttpClient:
                 value = str(value)
                 values.append(value)
                 values.extend(value.split()[1:])
+        # masked in every log record of the process too
+        register_secrets(values)
         return Redactor(values)
 
     def _redactor_for(self, headers):
@@ -214,6 +217,8 @@ class HttpClient:
                 data=data,
                 headers=headers,
                 timeout=self.timeout,
+                # a redirect would carry the credentials headers elsewhere
+                allow_redirects=False,
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
             self._record(failed=True)
@@ -240,6 +245,18 @@ class HttpClient:
     def _check_response(self, method, shown_url, response, redactor):
         status = response.status_code
         self._log(logging.DEBUG, redactor, f"{method} {shown_url} -> HTTP {status}")
+        if 300 <= status < 400:
+            self._record(failed=False)
+            message = (
+                f"{method} {shown_url} answered a redirect (HTTP {status}), "
+                "which is not followed"
+            )
+            self._log(logging.INFO, redactor, message)
+            raise RemoteRejectedError(
+                message,
+                hint="The remote's address has moved: correct the backend's URL.",
+                details={"method": method, "url": shown_url, "status": status},
+            )
         if status < 400:
             self._record(failed=False)
             return response
@@ -299,7 +316,8 @@ class HttpClient:
     @staticmethod
     def _excerpt(response, redactor):
         text = response.text[:_MAX_REDACTED_BODY]
-        text = " ".join(redactor.redact(text).split())
+        text = "".join(ch if ch.isprintable() else " " for ch in redactor.redact(text))
+        text = " ".join(text.split())
         if len(text) > BODY_EXCERPT_CHARS:
             text = text[: BODY_EXCERPT_CHARS - 3] + "..."
         return text

@@ -1,7 +1,19 @@
-"""Masking of secrets in text, headers, payloads and log records."""
+"""Masking of secrets in text, headers, payloads and log records.
+
+- :class:`Redactor`: masks given secrets, bearer tokens and credential-like
+  query parameters and JSON values in text, headers and data;
+- :class:`RedactingFilter`: a logging filter that masks a record's message
+  and traceback;
+- :func:`register_secrets`, :func:`shared_redactor`: the secrets of the
+  backends known to this process (registered when a client or a backend
+  uses them);
+- :func:`install_log_redaction`: every log record of the process is masked
+  with the shared redactor when it is made, whichever handler writes it.
+"""
 
 import logging
 import re
+import threading
 from urllib.parse import quote
 
 MASK = "***"
@@ -129,25 +141,97 @@ class Redactor:
         return obj
 
 
-class RedactingFilter(logging.Filter):
-    """Logging filter masking secrets in messages and formatted tracebacks."""
+_MAX_KNOWN_SECRETS = 10_000
+_known_secrets = set()
+_shared_redactor = Redactor()
+_registry_lock = threading.Lock()
 
-    def __init__(self, redactor, name=""):
+
+def register_secrets(secrets):
+    """Add ``secrets`` to those :func:`shared_redactor` masks (this process)."""
+    global _shared_redactor  # noqa: PLW0603
+    new = {
+        secret
+        for secret in secrets or ()
+        if isinstance(secret, str) and len(secret) >= MIN_SECRET_LENGTH
+    } - _known_secrets
+    if not new:
+        return
+    with _registry_lock:
+        if len(_known_secrets) + len(new) > _MAX_KNOWN_SECRETS:
+            _known_secrets.clear()
+        _known_secrets.update(new)
+        _shared_redactor = Redactor(_known_secrets)
+
+
+def shared_redactor():
+    """The redactor of every secret registered in this process."""
+    return _shared_redactor
+
+
+class RedactingFilter(logging.Filter):
+    """Logging filter masking secrets in messages and formatted tracebacks.
+
+    Without a redactor it uses :func:`shared_redactor`, whose secrets grow
+    as backends register theirs.
+    """
+
+    def __init__(self, redactor=None, name=""):
         super().__init__(name)
         self.redactor = redactor
 
     def filter(self, record):
+        redactor = self.redactor or shared_redactor()
         try:
             message = record.getMessage()
         except (TypeError, ValueError, KeyError):
             message = f"{record.msg} {record.args!r}"
-        record.msg = self.redactor.redact(message)
+        record.msg = redactor.redact(message)
         record.args = ()
         if record.exc_info and not record.exc_text:
             formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = self.redactor.redact(formatted)
+            record.exc_text = redactor.redact(formatted)
         elif record.exc_text:
-            record.exc_text = self.redactor.redact(record.exc_text)
+            record.exc_text = redactor.redact(record.exc_text)
         if record.stack_info:
-            record.stack_info = self.redactor.redact(record.stack_info)
+            record.stack_info = redactor.redact(record.stack_info)
         return True
+
+
+def _redact_new_record(record):
+    """Mask a record where it shows a secret; leave the others untouched."""
+    redactor = shared_redactor()
+    try:
+        message = record.getMessage()
+    except (TypeError, ValueError, KeyError):
+        return
+    masked = redactor.redact(message)
+    if masked != message:
+        record.msg = masked
+        record.args = ()
+    if record.exc_info and not record.exc_text:
+        formatted = logging.Formatter().formatException(record.exc_info)
+        masked = redactor.redact(formatted)
+        if masked != formatted:
+            record.exc_text = masked
+    if record.stack_info:
+        record.stack_info = redactor.redact(record.stack_info)
+
+
+def install_log_redaction():
+    """Mask every log record of this process when it is made (idempotent).
+
+    The record factory in place (Odoo's) is wrapped, so the masking holds for
+    every logger and every handler, the ones added later included.
+    """
+    factory = logging.getLogRecordFactory()
+    if getattr(factory, "_retail_redacting", False):
+        return
+
+    def redacting_factory(*args, **kwargs):
+        record = factory(*args, **kwargs)
+        _redact_new_record(record)
+        return record
+
+    redacting_factory._retail_redacting = True
+    logging.setLogRecordFactory(redacting_factory)

@@ -249,6 +249,33 @@ class TestPermanentFailures(HttpClientCase):
             self.client().get("missing")
         self.assertEqual(len(self.rsps.calls), 1)
 
+    def test_redirect_is_not_followed(self):
+        self.rsps.get(
+            f"{BASE}/x", status=302, headers={"Location": "https://evil.example/x"}
+        )
+        self.rsps.get("https://evil.example/x", body="stolen")
+        with self.assertRaisesRegex(errors.RemoteRejectedError, "HTTP 302") as caught:
+            self.client().get("x")
+        self.assertEqual([c.request.url for c in self.rsps.calls], [f"{BASE}/x"])
+        self.assertNotIn("evil", str(caught.exception))
+
+    def test_body_excerpt_is_short_and_sanitised(self):
+        body = "<html>\x1b[31m" + "B" * 3000 + "\x00</html>"
+        self.rsps.get(f"{BASE}/x", status=400, body=body)
+        with self.assertRaises(errors.RemoteRejectedError) as caught:
+            self.client().get("x")
+        excerpt = caught.exception.details["body"]
+        self.assertLessEqual(len(excerpt), 200)
+        self.assertTrue(excerpt.isprintable())
+        self.assertLess(len(str(caught.exception)), 300)
+
+    def test_non_json_answer_is_shown_as_a_short_excerpt(self):
+        self.rsps.get(f"{BASE}/x", body="<html>" + "secret page " * 500)
+        with self.assertRaises(errors.RemoteRejectedError) as caught:
+            self.client().json_request("GET", "x")
+        self.assertLessEqual(len(caught.exception.details["body"]), 200)
+        self.assertLess(len(str(caught.exception)), 300)
+
     def test_body_excerpt_is_bounded(self):
         self.rsps.get(f"{BASE}/x", status=400, body="A" * 5000)
         with self.assertRaises(errors.RemoteRejectedError) as caught:

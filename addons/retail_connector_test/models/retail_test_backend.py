@@ -1,6 +1,8 @@
 import json
+import secrets
 
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
@@ -10,7 +12,10 @@ from odoo.addons.retail_connector_base.models.retail_binding_mixin import (
 )
 from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
-from odoo.addons.retail_connector_base.services.signatures import hash_api_key
+from odoo.addons.retail_connector_base.services.signatures import (
+    generate_api_key,
+    hash_api_key,
+)
 
 
 class RetailTestBackend(models.Model):
@@ -22,7 +27,12 @@ class RetailTestBackend(models.Model):
     _retail_source = "test"
     _retail_channel_xmlid = "retail_connector_test.channel_retail_test"
 
-    api_url = fields.Char(string="API URL", default="https://remote.example.test/api")
+    api_url = fields.Char(
+        string="API URL",
+        default="https://remote.example.test/api",
+        groups="base.group_system",
+        help="https only, on a host of the allowed endpoint hosts.",
+    )
     webhook_secret = fields.Char(groups=MANAGER_GROUP, copy=False)
     api_key_hash = fields.Char(groups=MANAGER_GROUP, copy=False, readonly=True)
     access_token = fields.Char(groups=MANAGER_GROUP, copy=False)
@@ -33,6 +43,11 @@ class RetailTestBackend(models.Model):
         help="The partners reconciliation reads the partners changed since then.",
     )
 
+    @api.constrains("api_url")
+    def _check_api_url(self):
+        for backend in self.sudo():
+            backend._retail_check_endpoint(backend.api_url)
+
     def _retail_secrets(self):
         self.ensure_one()
         backend = self.sudo()
@@ -40,9 +55,18 @@ class RetailTestBackend(models.Model):
 
     def _client(self):
         self.ensure_one()
-        token = self.sudo().access_token or ""
+        backend = self.sudo()
+        problem = self._retail_endpoint_problem(backend.api_url)
+        if problem:
+            raise errors.PermanentError(
+                f"The API URL of {self.display_name} cannot be called: {problem}.",
+                hint=self.env._(
+                    "A system administrator corrects the API URL of the backend."
+                ),
+            )
+        token = backend.access_token or ""
         return HttpClient(
-            self.api_url,
+            backend.api_url,
             headers={"Authorization": f"Bearer {token}"},
             rate_limiter=self._retail_rate_limiter(),
             circuit=self._retail_circuit(),
@@ -53,9 +77,31 @@ class RetailTestBackend(models.Model):
         data = self._client().json_request("GET", "/ping")
         return f"remote answered {data.get('status', 'ok')}"
 
-    def set_api_key(self, key):
+    def _set_api_key(self, key):
         """Store the hash of a partner API key (the key itself is not kept)."""
+        self.ensure_one()
+        if not self.env.su and not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only retail managers can set a backend's API key.")
+            )
+        self.check_access("write")
         self.sudo().write({"api_key_hash": hash_api_key(key)})
+
+    def action_generate_api_key(self):
+        """Make a new partner API key, store its hash, show the key once."""
+        self.ensure_one()
+        key = generate_api_key()
+        self._set_api_key(key)
+        self.message_post(body=self.env._("A new partner API key was generated."))
+        notification = self._retail_notify(
+            self.env._("New API key (shown once)"),
+            self.env._(
+                "Give this key to the partner now, it is not kept: %(key)s", key=key
+            ),
+            "warning",
+        )
+        notification["params"]["sticky"] = True
+        return notification
 
     # -- inbound processing -------------------------------------------
     def _retail_process_event(self, event):
@@ -191,6 +237,7 @@ class RetailTestBackend(models.Model):
     def action_reconcile_partners(self):
         """Read the partners changed in the remote since the checkpoint."""
         self.ensure_one()
+        self._retail_check_remote_access()
         return self._retail_run_action_start("partners")
 
     def _retail_run_kinds(self):
@@ -266,6 +313,16 @@ class RetailTestBackend(models.Model):
         return True
 
     # -- demo ------------------------------------------------------------
+    def _demo_generate_secrets(self):
+        """Give the demo backends secrets of their own (none is published)."""
+        for backend in self:
+            backend.write(
+                {
+                    "webhook_secret": secrets.token_urlsafe(32),
+                    "access_token": secrets.token_urlsafe(32),
+                }
+            )
+
     def _demo_populate(self):
         """Deliver a few realistic events so every screen has something."""
         samples = [

@@ -97,7 +97,7 @@ class TestIntakeHttp(RetailHttpCase):
 
     def test_partner_api_with_hashed_bearer_key(self):
         key = generate_api_key()
-        self.backend.set_api_key(key)
+        self.backend._set_api_key(key)
         self.assertNotEqual(self.backend.api_key_hash, key)
         path = f"/retail/test/api/{self.backend.id}/events"
         with trap_jobs():

@@ -1,4 +1,5 @@
 import logging
+import secrets
 
 import requests
 
@@ -8,6 +9,7 @@ from odoo.exceptions import ValidationError
 from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
+from odoo.addons.retail_connector_base.services import errors
 
 from ..services import canonical, webhook_schemas, webhooks
 from ..services.cost import PgCostLimiter
@@ -57,8 +59,10 @@ class ShopifyBackend(models.Model):
     api_endpoint = fields.Char(
         string="API endpoint override",
         tracking=True,
+        groups="base.group_system",
         help="Leave empty in production. Base URL replacing https://<shop domain>, "
-        "used to talk to a simulator.",
+        "used to talk to a simulator: https on the shop's own domain only, unless "
+        "the parameter retail_connector_base.allow_simulator_endpoints is set.",
     )
     location_ids = fields.One2many("shopify.location", "backend_id", string="Locations")
     tax_mapping_ids = fields.One2many(
@@ -125,6 +129,13 @@ class ShopifyBackend(models.Model):
                         error=exc,
                     )
                 ) from exc
+
+    @api.constrains("api_endpoint", "shop_domain")
+    def _check_api_endpoint(self):
+        for backend in self.sudo():
+            backend._retail_check_endpoint(
+                backend.api_endpoint, [(backend.shop_domain or "").strip().lower()]
+            )
 
     @api.constrains("import_financial_statuses")
     def _check_import_financial_statuses(self):
@@ -214,6 +225,16 @@ class ShopifyBackend(models.Model):
     def _shopify_client(self):
         self.ensure_one()
         backend = self.sudo()
+        problem = backend.api_endpoint and self._retail_endpoint_problem(
+            backend.api_endpoint, [(backend.shop_domain or "").strip().lower()]
+        )
+        if problem:
+            raise errors.PermanentError(
+                f"The API endpoint of {self.display_name} cannot be called: {problem}.",
+                hint=self.env._(
+                    "A system administrator empties the API endpoint override."
+                ),
+            )
         return ShopifyGraphQLClient(
             backend.shop_domain,
             backend.access_token or "",
@@ -225,6 +246,16 @@ class ShopifyBackend(models.Model):
             ),
             circuit=self._retail_circuit(),
         )
+
+    def _demo_generate_secrets(self):
+        """Give the demo stores a token and a client secret of their own."""
+        for backend in self:
+            backend.write(
+                {
+                    "access_token": f"shpat_{secrets.token_urlsafe(24)}",
+                    "client_secret": secrets.token_urlsafe(32),
+                }
+            )
 
     def _retail_test_connection(self):
         data = self._shopify_client().execute("ShopInfo")
@@ -283,6 +314,7 @@ class ShopifyBackend(models.Model):
     def action_import_locations(self):
         """Read the store's locations; map each to a warehouse afterwards."""
         self.ensure_one()
+        self._retail_check_remote_access()
         Location = self.env["shopify.location"].with_context(active_test=False)
         existing = {
             loc.external_id: loc

@@ -23,6 +23,7 @@ class ShopifyBackendProductLink(models.Model):
     # ------------------------------------------------------------------
     def action_link_products(self):
         self.ensure_one()
+        self._retail_check_remote_access()
         self.with_delay(
             identity_key=f"shopify.link-products:{self.id}",
             description=self.env._("Link Shopify variants of %(b)s", b=self.name),

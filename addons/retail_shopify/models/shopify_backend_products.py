@@ -38,6 +38,7 @@ class ShopifyBackendProducts(models.Model):
     def action_export_products(self):
         """Queue the products marked for this store that Shopify lacks."""
         self.ensure_one()
+        self._retail_check_remote_access()
         if not self.export_products:
             raise UserError(
                 self.env._("Tick Export products on %(store)s first.", store=self.name)

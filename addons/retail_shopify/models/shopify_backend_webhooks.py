@@ -66,6 +66,7 @@ class ShopifyBackendWebhooks(models.Model):
 
     def action_register_webhooks(self):
         self.ensure_one()
+        self._retail_check_remote_access()
         summary = self._shopify_register_webhooks()
         lines = [
             self.env._("%(what)s: %(topics)s", what=what, topics=", ".join(topics))

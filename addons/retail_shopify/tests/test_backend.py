@@ -1,3 +1,5 @@
+import logging
+
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import TransactionCase
 
@@ -30,3 +32,12 @@ class TestShopifyBackend(ShopifyTestMixin, TransactionCase):
 
     def test_secrets_are_redacted_everywhere(self):
         self.assertEqual(set(self.backend._retail_secrets()), {TOKEN, SECRET})
+        # whatever logger writes them, the store's secrets are masked
+        for name in ("odoo.addons.retail_shopify.models", "odoo.http", "urllib3"):
+            with self.assertLogs(name, level=logging.WARNING) as logs:
+                logging.getLogger(name).warning(
+                    "X-Shopify-Access-Token: %s, secret %s", TOKEN, SECRET
+                )
+            self.assertNotIn(TOKEN, logs.output[0])
+            self.assertNotIn(SECRET, logs.output[0])
+            self.assertIn("***", logs.output[0])

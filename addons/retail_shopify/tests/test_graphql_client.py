@@ -165,6 +165,13 @@ class TestExecute(ClientCase):
         client.execute("ShopInfo")
         self.assertEqual(self.rsps.calls[0].request.url, url)
 
+    def test_a_redirect_never_carries_the_token(self):
+        self.rsps.post(URL, status=301, headers={"Location": "https://evil.example/g"})
+        self.rsps.post("https://evil.example/g", json=answer(shop_data()))
+        with self.assertRaises(errors.RetailError):
+            self.client.execute("ShopInfo")
+        self.assertEqual([c.request.url for c in self.rsps.calls], [URL])
+
     def test_unknown_operation(self):
         with self.assertRaisesRegex(ValueError, "Missing.graphql"):
             self.client.execute("Missing")
