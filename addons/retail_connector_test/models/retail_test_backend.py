@@ -17,6 +17,8 @@ from odoo.addons.retail_connector_base.services.signatures import (
     hash_api_key,
 )
 
+from ..services.partner_payload import validate_partner
+
 
 class RetailTestBackend(models.Model):
     """A tiny partner-sync connector: a remote pushes partners to Odoo."""
@@ -173,6 +175,7 @@ class RetailTestBackend(models.Model):
         Return ``(partner, outcome)``, outcome ``"imported"``, ``"stale"``
         (a newer version was applied) or ``"unchanged"`` (same content).
         """
+        validate_partner(payload)
         external_id = str(payload["id"])
         locks.advisory_lock(self.env.cr, self._retail_key(), f"partner:{external_id}")
         parent = None

@@ -21,3 +21,4 @@ from . import test_intake_stream_http
 from . import test_intake_hardening_http
 from . import test_duplicate_deliveries
 from . import test_event_crons
+from . import test_partner_payload

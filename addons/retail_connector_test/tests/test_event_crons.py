@@ -23,10 +23,10 @@ class TestEventCrons(RetailTestCase):
         self.env.cr.execute(
             """INSERT INTO retail_event (
                     backend_model, backend_id, source, topic, origin, event_key,
-                    received_at, state, attempts, duplicate_count, parent_id,
+                    received_at, state, attempts, parent_id,
                     job_uuid, create_date, write_date)
                 SELECT %s, %s, 'test', 'partner/upsert', 'delivery',
-                    %s || '-' || n, %s, %s, 0, 0, %s, %s, now(), now()
+                    %s || '-' || n, %s, %s, 0, %s, %s, now(), now()
                 FROM generate_series(1, %s) AS n
                 RETURNING id""",
             (
