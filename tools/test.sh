@@ -13,6 +13,8 @@
 #                    and created anew
 #   KEEP_DB=1        keep the database afterwards (default: drop it)
 #   TEST_LOG_LEVEL   Odoo log level while pytest runs (default: info)
+#   TEST_HTTP_PORT   port of the test server HttpCase tests talk to (default:
+#                    8069); give each concurrent run its own
 #   PYTEST_ADDOPTS   extra pytest options, read by pytest itself
 #   ADDONS_DIR, PYTHON, PG* variables: see tools/common.sh
 set -euo pipefail
@@ -42,6 +44,7 @@ cat >"$CONF" <<EOF
 addons_path = $ADDONS_PATH
 data_dir = $VAR_DIR/data
 http_interface = 127.0.0.1
+http_port = ${TEST_HTTP_PORT:-8069}
 without_demo = True
 server_wide_modules = base,web,queue_job
 db_name = $DB
