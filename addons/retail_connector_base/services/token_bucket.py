@@ -1,5 +1,6 @@
 """Token bucket rate limiting, shared by workers through PostgreSQL."""
 
+import threading
 import time
 from dataclasses import dataclass
 
@@ -100,9 +101,86 @@ class PgTokenBucket:
 
     def reset(self):
         """Forget the bucket: the next call starts with a full bucket."""
+        forget_leases(self.key)
         short_transaction(
             self.cursor_factory,
             lambda cr: cr.execute(
                 "DELETE FROM retail_rate_bucket WHERE key = %s", (self.key,)
             ),
         )
+
+
+class LeasedTokens:
+    """Tokens of a shared bucket taken a few at a time, used locally.
+
+    A limiter on the hot path of every request should not cost a
+    transaction per request. This process takes ``lease`` tokens from the
+    shared ``bucket`` at once, in one short transaction, then grants them
+    one by one from memory until they run out or ``ttl`` seconds pass
+    (tokens left over when a lease expires are not given back: the shared
+    limit is never exceeded, at worst it is reached a little early). With a
+    lease of 1 every call takes its token from the shared bucket.
+
+    Thread-safe; one instance per process, shared by every request for the
+    key (see :func:`leased`).
+    """
+
+    def __init__(self, bucket, *, lease, ttl=1.0, clock=time.monotonic):
+        if lease < 1:
+            raise ValueError("a lease is one token or more")
+        self.bucket = bucket
+        self.lease = min(int(lease), int(bucket.capacity))
+        self.ttl = ttl
+        self.clock = clock
+        self._tokens = 0
+        self._expires = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self):
+        """Take one token: 0.0 when granted, else seconds to wait."""
+        with self._lock:
+            now = self.clock()
+            if self._tokens and now < self._expires:
+                self._tokens -= 1
+                return 0.0
+            self._tokens = 0
+            if self.lease > 1 and not self.bucket.acquire(self.lease):
+                self._tokens = self.lease - 1
+                self._expires = now + self.ttl
+                return 0.0
+            return self.bucket.acquire(1)
+
+    def forget(self):
+        """Drop the tokens this process holds (the bucket was reset)."""
+        with self._lock:
+            self._tokens = 0
+
+
+#: LeasedTokens of this process by bucket key
+_LEASES = {}
+_LEASES_LOCK = threading.Lock()
+
+
+def leased(bucket, *, lease, ttl=1.0):
+    """This process's :class:`LeasedTokens` of ``bucket`` (one per key,
+    made anew when the bucket's capacity, rate or lease changed)."""
+    signature = (bucket.capacity, bucket.refill_per_second, lease, ttl)
+    with _LEASES_LOCK:
+        entry = _LEASES.get(bucket.key)
+        if entry is None or entry[0] != signature:
+            entry = _LEASES[bucket.key] = (
+                signature,
+                LeasedTokens(bucket, lease=lease, ttl=ttl),
+            )
+        else:
+            # the shared state is the same, the cursor factory may be new
+            entry[1].bucket = bucket
+        return entry[1]
+
+
+def forget_leases(key):
+    """Drop this process's leased tokens of ``key``."""
+    with _LEASES_LOCK:
+        entry = _LEASES.get(key)
+    if entry:
+        entry[1].forget()

@@ -1,6 +1,11 @@
 import unittest
 
-from odoo.addons.retail_connector_base.services.token_bucket import BucketState, take
+from odoo.addons.retail_connector_base.services.token_bucket import (
+    BucketState,
+    LeasedTokens,
+    leased,
+    take,
+)
 
 
 def _take(state, cost=1.0, now=100.0, capacity=10, refill=2.0):
@@ -62,3 +67,90 @@ class TestTake(unittest.TestCase):
                 _take(
                     BucketState(1.0, 0.0), cost=cost, capacity=capacity, refill=refill
                 )
+
+
+class _CountingBucket:
+    """The shared bucket's interface, counting its transactions."""
+
+    def __init__(self, tokens, capacity=100, refill_per_second=10.0, key="k"):
+        self.tokens = tokens
+        self.capacity = capacity
+        self.refill_per_second = refill_per_second
+        self.key = key
+        self.calls = []
+
+    def acquire(self, cost=1.0):
+        self.calls.append(cost)
+        if self.tokens >= cost:
+            self.tokens -= cost
+            return 0.0
+        return (cost - self.tokens) / self.refill_per_second
+
+
+class _Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class TestLeasedTokens(unittest.TestCase):
+    def test_one_shared_transaction_per_lease(self):
+        bucket = _CountingBucket(tokens=100)
+        tokens = LeasedTokens(bucket, lease=10, clock=_Clock())
+        for _ in range(25):
+            self.assertEqual(tokens.acquire(), 0.0)
+        self.assertEqual(bucket.calls, [10, 10, 10])
+        self.assertEqual(bucket.tokens, 70)
+
+    def test_never_grants_more_than_the_shared_bucket_holds(self):
+        bucket = _CountingBucket(tokens=15)
+        tokens = LeasedTokens(bucket, lease=10, clock=_Clock())
+        granted = sum(1 for _ in range(40) if tokens.acquire() == 0.0)
+        # one lease of 10, then single tokens while they last
+        self.assertEqual(granted, 15)
+        self.assertEqual(bucket.tokens, 0)
+        self.assertGreater(tokens.acquire(), 0.0)
+
+    def test_a_lease_expires(self):
+        clock = _Clock()
+        bucket = _CountingBucket(tokens=100)
+        tokens = LeasedTokens(bucket, lease=10, ttl=1.0, clock=clock)
+        tokens.acquire()
+        clock.now = 1.5
+        tokens.acquire()
+        # the 9 tokens left of the first lease were not used after it expired
+        self.assertEqual(bucket.calls, [10, 10])
+
+    def test_lease_of_one_is_the_shared_bucket(self):
+        bucket = _CountingBucket(tokens=2)
+        tokens = LeasedTokens(bucket, lease=1, clock=_Clock())
+        self.assertEqual([tokens.acquire() == 0.0 for _ in range(3)], [1, 1, 0])
+        self.assertEqual(bucket.calls, [1, 1, 1])
+
+    def test_lease_never_exceeds_the_capacity(self):
+        bucket = _CountingBucket(tokens=5, capacity=5)
+        tokens = LeasedTokens(bucket, lease=50, clock=_Clock())
+        self.assertEqual(tokens.lease, 5)
+        self.assertEqual(tokens.acquire(), 0.0)
+        self.assertEqual(bucket.calls, [5])
+
+    def test_forget_drops_what_the_process_holds(self):
+        bucket = _CountingBucket(tokens=100)
+        tokens = LeasedTokens(bucket, lease=10, clock=_Clock())
+        tokens.acquire()
+        tokens.forget()
+        tokens.acquire()
+        self.assertEqual(bucket.calls, [10, 10])
+
+    def test_one_instance_per_key_and_settings(self):
+        first = leased(_CountingBucket(100, key="lease-test"), lease=10)
+        again = leased(_CountingBucket(100, key="lease-test"), lease=10)
+        other = leased(_CountingBucket(100, capacity=200, key="lease-test"), lease=10)
+        self.assertIs(first, again)
+        self.assertIsNot(first, other)
+
+    def test_rejects_an_empty_lease(self):
+        with self.assertRaises(ValueError):
+            LeasedTokens(_CountingBucket(1), lease=0)
