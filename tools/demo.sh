@@ -47,7 +47,9 @@ db_name = $DB
 dbfilter = ^$DB\$
 list_db = False
 workers = 2
-max_cron_threads = 1
+; the intake's dispatcher is a cron: a second thread keeps it running while
+; a long scheduled action holds the first
+max_cron_threads = 2
 ; as in odoo.conf.example: on a small machine Odoo's own crons (auto-vacuum,
 ; invoices) can take longer than a request's default 120 s
 limit_time_cpu = 600

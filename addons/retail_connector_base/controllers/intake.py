@@ -1,8 +1,14 @@
 """The one intake path every connector controller uses.
 
 Order matters: size limit, authentication on the raw bytes, rate limit,
-parsing and validation (shape limits included), then a single insert and a
-queued job. No business processing happens in the request. A signed
+parsing and validation (shape limits included), then a single statement
+that stores the delivery (or counts it as a duplicate) and wakes the
+dispatcher, which queues its job within a second
+(``retail.event._cron_dispatch``). No business processing happens in the
+request, and nothing but that statement writes: the backend is read once,
+the rate limit takes its tokens a few at a time
+(``services.token_bucket.LeasedTokens``), the job row is created off the
+request. A signed
 delivery is stored whatever the backend's state (draft, paused, in error):
 its job waits until the backend is active again, and the sender never
 retries it into a removed subscription.
@@ -24,6 +30,7 @@ import math
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from odoo.http import request
+from odoo.tools import SQL
 
 from ..services import errors
 from ..services import json_limits as json_limits_service
@@ -143,6 +150,33 @@ def read_body(limit):
     return body
 
 
+#: columns of every backend the intake reads (see :class:`BackendView`)
+INTAKE_COLUMNS = (
+    "active",
+    "inbound_max_bytes",
+    "inbound_rate_limit",
+    "company_id",
+    "retail_card_id",
+)
+
+
+class BackendView:
+    """A backend as the intake reads it: the columns it needs, read with one
+    plain query per request (an ORM read of the record would load and
+    convert every stored field), and the record itself for anything else
+    (an attribute that was not read comes from the record)."""
+
+    def __init__(self, record, values):
+        self.record = record
+        self._values = values
+
+    def __getattr__(self, name):
+        values = self.__dict__.get("_values", {})
+        if name in values:
+            return values[name]
+        return getattr(self.__dict__["record"], name)
+
+
 class WebhookIntake:
     """Accept deliveries for one backend model.
 
@@ -162,6 +196,11 @@ class WebhookIntake:
     :param json_limits: the :class:`~..services.json_limits.JsonLimits` of
         a document (default: 64 levels, 10,000 elements per array or
         object); lower them for what the connector knows (line items ...)
+    :param backend_fields: the stored fields of the backend that
+        ``credential``, ``precheck`` and ``validate`` read (the secret, the
+        shop's domain ...): read with the intake's own columns in one query
+
+    The callables receive a :class:`BackendView` of the backend.
     """
 
     def __init__(
@@ -176,6 +215,7 @@ class WebhookIntake:
         validate=None,
         precheck=None,
         json_limits=None,
+        backend_fields=(),
     ):
         self.backend_model = backend_model
         self.authenticator = authenticator
@@ -186,6 +226,9 @@ class WebhookIntake:
         self.validate = validate
         self.precheck = precheck
         self.json_limits = json_limits or json_limits_service.DEFAULT_LIMITS
+        self.columns = INTAKE_COLUMNS + tuple(
+            name for name in backend_fields if name not in INTAKE_COLUMNS
+        )
 
     # -- steps -----------------------------------------------------------
     def _headers(self):
@@ -194,10 +237,31 @@ class WebhookIntake:
             name: headers[name] for name in self.header_whitelist if name in headers
         }
 
+    def _view(self, backend_id):
+        """The backend's columns, or None when it does not exist."""
+        record = request.env[self.backend_model].sudo().browse(backend_id)
+        model = record.browse()
+        for name in self.columns:
+            field = model._fields.get(name)
+            if field is None or not field.store or not field.column_type:
+                raise ValueError(f"{model._name}.{name} is not a stored column")
+        cr = record.env.cr
+        cr.execute(
+            SQL(
+                "SELECT %s FROM %s WHERE id = %s",
+                SQL(", ").join(SQL.identifier(name) for name in self.columns),
+                SQL.identifier(model._table),
+                record.id,
+            )
+        )
+        row = cr.fetchone()
+        if row is None:
+            return None
+        return BackendView(record, dict(zip(self.columns, row, strict=True)))
+
     def handle(self, backend_id):
-        env = request.env
-        backend = env[self.backend_model].sudo().browse(backend_id).exists()
-        if not backend or not backend.active:
+        backend = self._view(backend_id)
+        if backend is None or not backend.active:
             return json_response(404, close=True, error="unknown backend")
         limit = min(backend.inbound_max_bytes, MAX_BODY_BYTES)
         try:
@@ -226,13 +290,15 @@ class WebhookIntake:
             )
             return json_response(status, error=message)
         # stored whatever the backend's state: processing waits for it
-        wait = backend._retail_inbound_limiter().acquire(1)
+        tokens = backend.record._retail_inbound_tokens(backend.inbound_rate_limit)
+        wait = tokens.acquire()
         if wait:
             return json_response(429, error="rate limit exceeded", retry_after=wait)
         return self._store(backend, body, headers)
 
-    def _store(self, backend, body, headers):
+    def _store(self, view, body, headers):
         Event = request.env["retail.event"].sudo()
+        backend = view.record
         stored_headers = self._headers()
         problem, payload = None, None
         try:
@@ -255,19 +321,9 @@ class WebhookIntake:
         event_key = (
             self.event_key(headers, payload) if payload is not None else None
         ) or body_sha256
-        if Event._body_stored_under_other_topic(backend, body_sha256, topic):
-            _logger.info(
-                "Refused a delivery for %s: its body was already delivered "
-                "under another topic than %s",
-                backend._retail_key(),
-                topic,
-            )
-            return json_response(
-                400, error="this body was already delivered under another topic"
-            )
         if problem is None and self.validate:
             try:
-                self.validate(backend, headers, payload)
+                self.validate(view, headers, payload)
             except errors.PayloadValidationError as exc:
                 problem = exc
         text = body.decode("utf-8", errors="replace")
@@ -275,6 +331,8 @@ class WebhookIntake:
         if problem is None:
             remote_ref = backend._retail_event_subject(topic, payload) or False
         if problem is not None:
+            if Event._body_stored_under_other_topic(backend, body_sha256, topic):
+                return self._refuse_relabelled(backend, topic)
             event, created = Event._accept(
                 backend,
                 topic=topic,
@@ -289,7 +347,7 @@ class WebhookIntake:
             if created:
                 event._fail(problem)
             return json_response(400, error=str(problem), event_id=event.id)
-        event, created = Event._accept(
+        outcome, event_id = Event._ingest(
             backend,
             topic=topic,
             event_key=event_key,
@@ -297,8 +355,21 @@ class WebhookIntake:
             headers=stored_headers,
             remote_ref=remote_ref,
             body_sha256=body_sha256,
+            company_id=view.company_id,
+            card_id=view.retail_card_id,
         )
-        if not created:
-            return json_response(200, status="duplicate", event_id=event.id)
-        event._enqueue()
-        return json_response(200, status="accepted", event_id=event.id)
+        if outcome == "relabelled":
+            return self._refuse_relabelled(backend, topic)
+        return json_response(200, status=outcome, event_id=event_id)
+
+    @staticmethod
+    def _refuse_relabelled(backend, topic):
+        _logger.info(
+            "Refused a delivery for %s: its body was already delivered "
+            "under another topic than %s",
+            backend._retail_key(),
+            topic,
+        )
+        return json_response(
+            400, error="this body was already delivered under another topic"
+        )

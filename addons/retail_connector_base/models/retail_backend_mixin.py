@@ -10,7 +10,7 @@ from odoo.addons.queue_job.exception import RetryableJobError
 from ..services import endpoints, errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.redaction import register_secrets
-from ..services.token_bucket import PgTokenBucket
+from ..services.token_bucket import PgTokenBucket, leased
 
 _logger = logging.getLogger(__name__)
 
@@ -23,6 +23,8 @@ ALLOW_SIMULATORS_PARAM = "retail_connector_base.allow_simulator_endpoints"
 ALLOWED_HOSTS_PARAM = "retail_connector_base.allowed_endpoint_hosts"
 # the flows a job belongs to; each has a sub-channel of the backend's channel
 JOB_FLOWS = ("inbound", "outbound", "reconcile")
+#: most tokens of the inbound limit one process takes from the shared bucket
+INBOUND_MAX_LEASE = 50
 
 
 class RetailBackendMixin(models.AbstractModel):
@@ -283,15 +285,30 @@ class RetailBackendMixin(models.AbstractModel):
             refill_per_second=self.rate_limit_per_second,
         )
 
-    def _retail_inbound_limiter(self):
+    def _retail_inbound_limiter(self, per_minute=None):
+        """The shared bucket of the inbound limit (``per_minute``: the
+        limit when the caller read it already)."""
         self.ensure_one()
-        per_minute = self.inbound_rate_limit
+        if per_minute is None:
+            per_minute = self.inbound_rate_limit
         return PgTokenBucket(
             self._retail_cursor_factory(),
             f"in:{self._retail_key()}",
             capacity=per_minute,
             refill_per_second=per_minute / 60.0,
         )
+
+    def _retail_inbound_tokens(self, per_minute=None):
+        """This process's tokens of the inbound limit (the intake's limiter).
+
+        Taken from the shared bucket a tenth of a second's worth at a time
+        (at most 50, at least 1), so that the intake spends a transaction
+        on the limit once per lease, not per request; a limit below 600 per
+        minute leases one token at a time, exactly as the shared bucket.
+        """
+        bucket = self._retail_inbound_limiter(per_minute)
+        lease = max(1, min(INBOUND_MAX_LEASE, int(bucket.refill_per_second / 10)))
+        return leased(bucket, lease=lease)
 
     def _retail_circuit(self):
         self.ensure_one()

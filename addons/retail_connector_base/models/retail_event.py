@@ -1,16 +1,21 @@
 import json
 import logging
+import time
 from datetime import datetime, timedelta
 
 import psycopg2
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import api, fields, models, sql_db
+from odoo.exceptions import AccessError, ConcurrencyError, UserError
 from odoo.fields import Domain
+from odoo.tools import SQL
+
+from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
 from ..services import errors, wait_keys
 from ..services.pg import short_transaction
 from ..services.quiet_sql import expected_unique_violation
+from ..services.wakeup import CoalescingWaker
 from .retail_backend_mixin import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
@@ -41,6 +46,35 @@ RETENTION_BATCH = 1000
 PERSONAL_EXPORT_PREFIX = "_retail_personal_export_prefix"
 REQUEUE_BATCH = 500
 REQUEUE_AFTER = timedelta(minutes=5)
+#: events turned into jobs per transaction by the dispatcher
+DISPATCH_BATCH = 200
+#: the dispatcher keeps looking for work this long after it last found some
+#: (longer than the waker's interval, so that no stored event waits for the
+#: cron's next regular run)
+DISPATCH_LINGER = 1.0
+DISPATCH_POLL = 0.05
+#: a dispatcher run under constant load hands over after this long
+DISPATCH_MAX_SECONDS = 20
+DISPATCH_CRON = "retail_connector_base.ir_cron_retail_event_dispatch"
+#: the class of a body under an ordinary topic (see ``body_class``)
+ORDINARY_BODY = "-"
+
+
+def _wake_cron_workers(dbname):
+    """Notify the cron workers of ``dbname`` as ``ir.cron._notifydb`` does
+    (they listen on the ``postgres`` database)."""
+    with sql_db.db_connect("postgres").cursor() as cr:
+        cr.execute(
+            SQL(
+                "SELECT %s('cron_trigger', %s)",
+                SQL.identifier(ODOO_NOTIFY_FUNCTION),
+                dbname,
+            )
+        )
+
+
+#: this process's waker of the dispatcher (one wake-up per 0.2 s at most)
+DISPATCH_WAKER = CoalescingWaker(_wake_cron_workers, interval=0.2)
 
 
 def _json_or_none(text):
@@ -74,10 +108,14 @@ class RetailEvent(models.Model):
     as events too (``origin`` "poll"), so there is one way to hold and
     release, whichever flow found the item.
 
-    Transactions: the intake stores the row and queues its job in the
-    request's transaction; the job's processing runs in a savepoint, so a
-    permanent failure rolls back the handler's writes but keeps the event's
-    state, error and exception.
+    Transactions: the intake stores the row in the request's transaction
+    with one statement (:meth:`_ingest`), which also adds a trigger of the
+    dispatcher; once the request commits, the dispatcher cron is woken and
+    queues the event's job (:meth:`_cron_dispatch`), so no queue_job row is
+    written by a request. Other stores (polls, batches, tests) queue their
+    job at once (:meth:`_enqueue`). The job's processing runs in a
+    savepoint, so a permanent failure rolls back the handler's writes but
+    keeps the event's state, error and exception.
     """
 
     _name = "retail.event"
@@ -167,6 +205,12 @@ class RetailEvent(models.Model):
         help="Digest of the raw body as delivered: the same signed body is "
         "never accepted under another topic.",
     )
+    body_class = fields.Char(
+        readonly=True,
+        help="The topic of a delivery under one of its backend's destructive "
+        'topics, "-" under any other: one body is never stored under two '
+        "classes (a signed body replayed under a forged topic).",
+    )
     job_uuid = fields.Char(readonly=True, index=True, copy=False)
     job_id = fields.Many2one("queue.job", compute="_compute_job_id")
     result_model = fields.Char(readonly=True)
@@ -192,6 +236,24 @@ class RetailEvent(models.Model):
     _pending_idx = models.Index(
         "(received_at) WHERE state IN ('received', 'queued', 'processing')"
     )
+    # what the dispatcher turns into jobs
+    _undispatched_idx = models.Index(
+        "(id) WHERE state = 'received' AND job_uuid IS NULL"
+    )
+    # enforced by the database, whatever the snapshots of concurrent requests
+    # saw: one body, one class of topic (needs btree_gist, see init)
+    _body_class_excl = models.Constraint(
+        "EXCLUDE USING gist ((backend_model::text) WITH =, backend_id WITH =, "
+        "(body_sha256::text) WITH =, (body_class::text) WITH <>) "
+        "WHERE (body_sha256 IS NOT NULL)",
+        "This body was already delivered under another topic.",
+    )
+
+    def _auto_init(self):
+        # equality of text columns in the exclusion constraint above, which
+        # the table's creation adds
+        self.env.cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        return super()._auto_init()
 
     @api.depends("source", "topic", "event_key")
     def _compute_display_name(self):
@@ -351,6 +413,9 @@ class RetailEvent(models.Model):
                 "parent_id": parent.id if parent else False,
                 "origin": origin,
                 "body_sha256": body_sha256 or False,
+                "body_class": self._body_class(backend, topic)
+                if body_sha256
+                else False,
             }
             try:
                 with self.env.cr.savepoint(), expected_unique_violation():
@@ -391,21 +456,24 @@ class RetailEvent(models.Model):
         return short_transaction(self.env.registry.cursor, insert)
 
     @api.model
-    def _body_stored_under_other_topic(self, backend, body_sha256, topic):
-        """Whether a signed body is replayed under a forged topic header.
+    @api.model
+    def _body_class(self, backend, topic):
+        """The class of a body delivered under ``topic`` (``body_class``).
 
         Only the backend's destructive topics (``_retail_destructive_topics``)
-        are checked: a body delivered under a destructive topic that was
-        stored under another one, or the other way round. Senders may deliver
-        the same document under several harmless topics (Shopify's
-        orders/create and orders/paid of a paid order): those stay accepted.
+        have a class of their own: a body delivered under a destructive topic
+        that was stored under another one, or the other way round, is a replay
+        under a forged topic header. Senders may deliver the same document
+        under several harmless topics (Shopify's orders/create and orders/paid
+        of a paid order): those share one class and stay accepted.
         """
-        destructive = set(backend._retail_destructive_topics())
-        if topic in destructive:
-            other = [("topic", "!=", topic)]
-        elif destructive:
-            other = [("topic", "in", sorted(destructive))]
-        else:
+        return topic if topic in backend._retail_destructive_topics() else ORDINARY_BODY
+
+    def _body_stored_under_other_topic(self, backend, body_sha256, topic):
+        """Whether a signed body is replayed under a forged topic header (see
+        :meth:`_body_class`; the exclusion constraint on ``body_class``
+        settles concurrent deliveries)."""
+        if not backend._retail_destructive_topics():
             return False
         return bool(
             self.sudo().search_count(
@@ -413,19 +481,131 @@ class RetailEvent(models.Model):
                     ("backend_model", "=", backend._name),
                     ("backend_id", "=", backend.id),
                     ("body_sha256", "=", body_sha256),
-                    *other,
+                    ("body_class", "!=", self._body_class(backend, topic)),
                 ],
                 limit=1,
             )
         )
 
+    @api.model
+    def _ingest(
+        self,
+        backend,
+        *,
+        topic,
+        event_key,
+        payload,
+        headers,
+        remote_ref,
+        body_sha256,
+        company_id=None,
+        card_id=None,
+    ):
+        """Store a signed delivery in one statement; ``(outcome, event id)``.
+
+        The intake's hot path (see :mod:`..controllers.intake`). ``outcome``:
+
+        - ``"accepted"``: stored (state received); the dispatcher queues its
+          job (:meth:`_cron_dispatch`), woken after this transaction commits;
+        - ``"duplicate"``: the key was already stored; the delivery is
+          counted (``retail.event.duplicate``) without reading the stored row
+          for update, so it never waits for the event's job;
+        - ``"relabelled"``: the same body is stored under a topic of another
+          class (:meth:`_body_class`); nothing is stored.
+
+        ``company_id`` and ``card_id`` are the backend's, when the caller read
+        them already. One statement reads the key and the body's
+        digest, inserts the event or counts the duplicate, and adds a trigger
+        of the dispatcher. Two requests racing with the same key or body meet
+        on the unique index or the exclusion constraint: the later one fails
+        with a serialisation error, and Odoo replays its request, which then
+        finds the first.
+        """
+        cr = self.env.cr
+        if company_id is None:
+            card_id, company_id = backend.retail_card_id.id, backend.company_id.id
+        now = SQL("now() AT TIME ZONE 'UTC'")
+        query = SQL(
+            """
+            WITH existing AS (
+                SELECT id FROM retail_event
+                 WHERE backend_model = %(model)s AND backend_id = %(backend)s
+                   AND event_key = %(key)s
+            ), relabelled AS (
+                SELECT id FROM retail_event
+                 WHERE backend_model = %(model)s AND backend_id = %(backend)s
+                   AND body_sha256 = %(sha)s AND body_class <> %(class)s
+                 LIMIT 1
+            ), inserted AS (
+                INSERT INTO retail_event (
+                    backend_model, backend_id, retail_backend_id, company_id,
+                    source, topic, origin, remote_ref, event_key, payload,
+                    headers, received_at, state, attempts, body_sha256,
+                    body_class, create_uid, create_date, write_uid, write_date)
+                SELECT %(model)s, %(backend)s, %(card)s, %(company)s,
+                       %(source)s, %(topic)s, 'delivery', %(remote_ref)s,
+                       %(key)s, %(payload)s, %(headers)s::jsonb, %(now)s,
+                       'received', 0, %(sha)s, %(class)s, %(uid)s, %(now)s,
+                       %(uid)s, %(now)s
+                 WHERE NOT EXISTS (SELECT 1 FROM existing)
+                   AND NOT EXISTS (SELECT 1 FROM relabelled)
+                ON CONFLICT DO NOTHING
+                RETURNING id
+            ), counted AS (
+                INSERT INTO retail_event_duplicate (event_id, received_at)
+                SELECT id, %(now)s FROM existing
+                 WHERE NOT EXISTS (SELECT 1 FROM relabelled)
+                RETURNING event_id
+            ), triggered AS (
+                INSERT INTO ir_cron_trigger (cron_id, call_at)
+                SELECT %(cron)s, %(now)s FROM inserted
+            )
+            SELECT 'relabelled', id FROM relabelled
+            UNION ALL SELECT 'accepted', id FROM inserted
+            UNION ALL SELECT 'duplicate', event_id FROM counted
+            """,
+            now=now,
+            model=backend._name,
+            backend=backend.id,
+            key=event_key,
+            sha=body_sha256,
+            card=card_id or None,
+            company=company_id or None,
+            source=backend._retail_source,
+            topic=topic,
+            remote_ref=remote_ref or None,
+            payload=payload,
+            headers=json.dumps(headers),
+            uid=self.env.uid,
+            # a cached lookup (env.ref would read the cron to check it exists)
+            cron=self.env["ir.model.data"]._xmlid_to_res_id(
+                DISPATCH_CRON, raise_if_not_found=True
+            ),
+            **{"class": self._body_class(backend, topic)},
+        )
+        # a race is a serialisation failure Odoo replays, not an error
+        cr.execute(query, log_exceptions=False)
+        row = cr.fetchone()
+        if row is None:
+            # the conflict was with a row this snapshot cannot see: Odoo
+            # replays the request (a repeatable read transaction reports it
+            # as a serialisation failure itself; this is the safety net)
+            raise ConcurrencyError("a concurrent delivery stored the same key or body")
+        if row[0] == "accepted":
+            cr.postcommit.add(lambda dbname=cr.dbname: DISPATCH_WAKER.wake(dbname))
+        return row[0], row[1]
+
     def _enqueue(self):
         """Queue the processing job of each event (one job per event)."""
+        options_of = {}
         for event in self:
-            backend = event._get_backend()
-            # no backend: the job function's channel, the job fails at once
             flow = "reconcile" if event.origin == "poll" else "inbound"
-            options = backend._retail_job_options(flow) if backend else {}
+            key = (event.backend_model, event.backend_id, flow)
+            if key not in options_of:
+                backend = event._get_backend()
+                # no backend: the job function's channel, the job fails at once
+                options_of[key] = backend._retail_job_options(flow) if backend else {}
+            options = options_of[key]
             job = event.with_delay(
                 identity_key=f"retail.event:{event.id}",
                 description=self.env._("Process %(event)s", event=event.display_name),
@@ -438,6 +618,69 @@ class RetailEvent(models.Model):
                 }
             )
         return True
+
+    # ------------------------------------------------------------------
+    # dispatching (cron)
+    # ------------------------------------------------------------------
+    @api.model
+    def _retail_dispatch(self, limit=DISPATCH_BATCH):
+        """Queue the jobs of up to ``limit`` stored, undispatched events,
+        oldest first; the events queued.
+
+        Events another dispatcher is queuing are skipped (``SKIP LOCKED``):
+        each event gets one job.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            """SELECT id FROM retail_event
+                WHERE state = 'received' AND job_uuid IS NULL
+                ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED""",
+            (limit,),
+        )
+        events = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
+        events._enqueue()
+        return events
+
+    @api.model
+    def _cron_dispatch(
+        self,
+        batch_size=DISPATCH_BATCH,
+        linger=DISPATCH_LINGER,
+        max_seconds=DISPATCH_MAX_SECONDS,
+    ):
+        """Turn stored deliveries into jobs (cron, woken by the intake).
+
+        Batches are committed one by one until nothing is left, then the
+        dispatcher keeps looking for ``linger`` seconds: a delivery stored
+        while it ran, whose wake-up was coalesced with the one that started
+        it, is queued within that time. A run under constant load ends after
+        ``max_seconds`` and triggers the next one, which starts at once.
+        Called outside the scheduler (tests, shell), one pass. Returns how
+        many events were queued.
+        """
+        scheduled = bool(self.env.context.get("ir_cron_progress_id"))
+        started = idle_since = time.monotonic()
+        count = 0
+        while True:
+            events = self._retail_dispatch(batch_size)
+            count += len(events)
+            if not scheduled:
+                return count
+            now = time.monotonic()
+            if events:
+                idle_since = now
+            elif now - idle_since >= linger:
+                self._cron_step(0, remaining=0)
+                return count
+            if now - started >= max_seconds:
+                # hand over: the next run starts as soon as this one ends
+                self.env.ref(DISPATCH_CRON)._trigger()
+                self._cron_step(len(events), remaining=0)
+                return count
+            # commits: the next look has a new snapshot
+            self._cron_step(len(events))
+            if not events:
+                time.sleep(DISPATCH_POLL)
 
     def _get_backend(self):
         self.ensure_one()

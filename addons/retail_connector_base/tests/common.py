@@ -291,12 +291,14 @@ class ConnectorTestMixin(RemoteAdapterTestMixin):
         headers=None,
         path=None,
         backend=None,
+        dispatch=True,
     ):
         """Post a signed delivery to the intake route; return the response.
 
         ``body`` replaces the JSON of ``payload`` (malformed documents),
         ``signature`` the computed one, ``headers`` add to or replace the
-        delivery's headers, ``path`` the intake route.
+        delivery's headers, ``path`` the intake route; ``dispatch``: see
+        :meth:`post_body`.
         """
         body = body if body is not None else json.dumps(payload).encode()
         key = key or self.default_event_key
@@ -311,14 +313,18 @@ class ConnectorTestMixin(RemoteAdapterTestMixin):
                 signature if signature is not None else self.sign(body)
             )
         all_headers.update(headers or {})
-        return self.post_body(body, all_headers, path=path, backend=backend)
+        return self.post_body(
+            body, all_headers, path=path, backend=backend, dispatch=dispatch
+        )
 
-    def post_body(self, body, headers, *, path=None, backend=None):
+    def post_body(self, body, headers, *, path=None, backend=None, dispatch=True):
         """Post ``body`` with exactly ``headers`` to the intake route (a
         delivery signed elsewhere, e.g. by a simulator); return the response.
 
         The test environment is invalidated afterwards: the request wrote
-        through a cursor of its own.
+        through a cursor of its own. With ``dispatch``, the dispatcher then
+        queues the jobs of what the request stored, as the cron woken by
+        the request's commit does (the test transaction never commits).
         """
         if path is None:
             path = self.intake_route.format(
@@ -326,6 +332,8 @@ class ConnectorTestMixin(RemoteAdapterTestMixin):
             )
         response = self.url_open(path, data=body, headers=headers)
         self.env.invalidate_all()
+        if dispatch:
+            self.env["retail.event"]._retail_dispatch()
         return response
 
 

@@ -41,6 +41,7 @@ WEBHOOK = WebhookIntake(
     header_whitelist=HEADERS,
     validate=_validate,
     json_limits=LIMITS,
+    backend_fields=("webhook_secret",),
 )
 PARTNER_API = WebhookIntake(
     "retail.test.backend",
@@ -51,6 +52,7 @@ PARTNER_API = WebhookIntake(
     header_whitelist=HEADERS,
     validate=_validate,
     json_limits=LIMITS,
+    backend_fields=("api_key_hash",),
 )
 
 

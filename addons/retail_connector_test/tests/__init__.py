@@ -5,6 +5,8 @@ from . import test_export
 from . import test_sync_exception
 from . import test_security
 from . import test_intake_http
+from . import test_intake_dispatch
+from . import test_body_class_migration
 from . import test_health_http
 from . import test_concurrency
 from . import test_throttle_state

@@ -122,7 +122,7 @@ class TestIntakeHttp(RetailHttpCase):
         calls = []
         original = type(self.backend)._retail_inbound_limiter
 
-        def flaky_limiter(backend):
+        def flaky_limiter(backend, per_minute=None):
             calls.append(1)
             if len(calls) == 1:
                 # what PostgreSQL answers when another worker won the row
@@ -131,7 +131,7 @@ class TestIntakeHttp(RetailHttpCase):
                         "DO $$ BEGIN RAISE EXCEPTION 'concurrent update' "
                         "USING ERRCODE = 'serialization_failure'; END $$"
                     )
-            return original(backend)
+            return original(backend, per_minute)
 
         with (
             trap_jobs(),

@@ -51,6 +51,7 @@ INTAKE = WebhookIntake(
     header_whitelist=webhooks.HEADER_WHITELIST,
     validate=_validate,
     precheck=_precheck,
+    backend_fields=("client_secret", "shop_domain"),
 )
 
 

@@ -1,0 +1,238 @@
+import hashlib
+import json
+
+import psycopg2
+
+from odoo.tests import tagged
+
+from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.models.retail_event import DISPATCH_CRON
+from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
+
+from .common import RetailCommittedCase, RetailHttpCase
+
+
+@tagged("post_install", "-at_install")
+class TestIntakeDispatchHttp(RetailHttpCase):
+    """The request stores the delivery; the dispatcher queues its job."""
+
+    def triggers(self):
+        return self.env["ir.cron.trigger"].search(
+            [("cron_id", "=", self.env.ref(DISPATCH_CRON).id)]
+        )
+
+    def test_request_stores_and_wakes_the_dispatcher(self):
+        before = len(self.triggers())
+        with trap_jobs() as trap:
+            response = self.post_delivery(
+                "partner/upsert", self.partner_payload(), dispatch=False
+            )
+            self.assertEqual(response.status_code, 200, response.text)
+            event = self.events()
+            # stored, no job yet: the request created no queue_job row
+            self.assertEqual(event.state, "received")
+            self.assertFalse(event.job_uuid)
+            trap.assert_jobs_count(0)
+            self.assertEqual(len(self.triggers()), before + 1)
+            self.assertEqual(
+                self.triggers().sorted("id")[-1].cron_id.code.strip(),
+                "model._cron_dispatch()",
+            )
+            # the cron's pass
+            self.assertEqual(self.Event._cron_dispatch(), 1)
+            trap.assert_jobs_count(1, only=event._process)
+        event.invalidate_recordset()
+        self.assertEqual(event.state, "queued")
+        self.assertTrue(event.job_uuid)
+        # a second pass finds nothing: one job per event
+        self.assertEqual(self.Event._cron_dispatch(), 0)
+
+    def test_a_duplicate_wakes_nothing(self):
+        self.post_delivery("partner/upsert", self.partner_payload(), dispatch=False)
+        before = len(self.triggers())
+        response = self.post_delivery(
+            "partner/upsert", self.partner_payload(), dispatch=False
+        )
+        self.assertEqual(response.json()["status"], "duplicate")
+        self.assertEqual(len(self.triggers()), before)
+        self.assertEqual(self.events().duplicate_count, 1)
+
+    def test_dispatch_takes_the_oldest_first_in_batches(self):
+        for i in range(5):
+            self.post_delivery(
+                "partner/upsert",
+                self.partner_payload(f"C-{i}"),
+                key=f"k{i}",
+                dispatch=False,
+            )
+        events = self.events().sorted("id")
+        with trap_jobs() as trap:
+            for batch in (events[:2], events[2:4], events[4:]):
+                self.assertEqual(self.Event._retail_dispatch(limit=2), batch)
+            self.assertFalse(self.Event._retail_dispatch(limit=2))
+            trap.assert_jobs_count(5)
+        self.assertEqual(set(events.mapped("state")), {"queued"})
+
+    def test_paused_backend_is_stored_and_dispatched(self):
+        self.backend.state = "paused"
+        with trap_jobs() as trap:
+            response = self.post_delivery("partner/upsert", self.partner_payload())
+            self.assertEqual(response.status_code, 200)
+            # queued like any other: its job waits until the backend resumes
+            trap.assert_jobs_count(1)
+
+    def test_relabelled_body_is_refused_in_the_same_statement(self):
+        body = json.dumps({"id": "C-9", "name": "Nine"}).encode()
+        first = self.post_delivery("partner/delete", body=body, key="del-1")
+        self.assertEqual(first.status_code, 200, first.text)
+        replay = self.post_delivery("partner/upsert", body=body, key="upsert-1")
+        self.assertEqual(replay.status_code, 400)
+        self.assertIn("another topic", replay.json()["error"])
+        self.assertEqual(len(self.events()), 1)
+        self.assertEqual(self.events().body_class, "partner/delete")
+
+    def test_ordinary_topics_share_a_body(self):
+        body = json.dumps({"id": "C-9", "name": "Nine"}).encode()
+        for key, topic in (("a", "partner/upsert"), ("b", "partner/refresh")):
+            response = self.post_delivery(topic, body=body, key=key)
+            self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(set(self.events().mapped("body_class")), {"-"})
+
+
+class TestBodyClassRace(RetailCommittedCase):
+    """Two requests deliver one body under two classes of topic at once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            self.backend = self.create_backend(env, name="Relabel race feed")
+
+    def ingest(self, env, topic, key, body):
+        return env["retail.event"]._ingest(
+            self.backend.with_env(env),
+            topic=topic,
+            event_key=key,
+            payload=body,
+            headers={},
+            remote_ref=None,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+        )
+
+    def test_the_database_refuses_the_second_class(self):
+        body = json.dumps({"id": "C-1", "name": "Race"})
+        # neither snapshot shows the other's row: the check in the statement
+        # cannot see it, the exclusion constraint does
+        results = self.race_holding_the_commit(
+            lambda env: self.ingest(env, "partner/delete", "k-delete", body),
+            lambda env: self.ingest(env, "partner/upsert", "k-upsert", body),
+            second_blocks=True,
+        )
+        self.assertIn("second", results.blocked)
+        self.assertEqual(results["first"][0], "accepted")
+        self.assertIsInstance(
+            results.errors.get("second"), psycopg2.errors.SerializationFailure
+        )
+        # Odoo replays the request: now it sees the first and refuses
+        replay = self.in_transaction(
+            lambda env: self.ingest(env, "partner/upsert", "k-upsert", body)
+        )
+        self.assertEqual(replay, ("relabelled", results["first"][1]))
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM retail_event"
+                " WHERE backend_model = 'retail.test.backend' AND backend_id = %s",
+                (self.backend.id,),
+            )
+            self.assertEqual(cr.fetchone()[0], 1)
+
+    def test_same_key_at_once_is_stored_once(self):
+        body = json.dumps({"id": "C-2", "name": "Twice"})
+        results = self.race_holding_the_commit(
+            lambda env: self.ingest(env, "partner/upsert", "same", body),
+            lambda env: self.ingest(env, "partner/upsert", "same", body),
+            second_blocks=True,
+        )
+        self.assertEqual(results["first"][0], "accepted")
+        self.assertIsInstance(
+            results.errors.get("second"), psycopg2.errors.SerializationFailure
+        )
+        replay = self.in_transaction(
+            lambda env: self.ingest(env, "partner/upsert", "same", body)
+        )
+        self.assertEqual(replay, ("duplicate", results["first"][1]))
+
+    def test_a_duplicate_does_not_wait_for_the_job_holding_the_event(self):
+        body = json.dumps({"id": "C-3", "name": "Held"})
+        outcome, event_id = self.in_transaction(
+            lambda env: self.ingest(env, "partner/upsert", "held", body)
+        )
+        self.assertEqual(outcome, "accepted")
+
+        def lock_the_event(env):
+            # what a running job does to its event's row
+            env.cr.execute(
+                "UPDATE retail_event SET state = 'processing' WHERE id = %s",
+                (event_id,),
+            )
+
+        results = self.race_holding_the_commit(
+            lock_the_event,
+            lambda env: self.ingest(env, "partner/upsert", "held", body),
+            second_blocks=True,
+        )
+        self.assertNotIn("second", results.blocked)
+        self.assertEqual(results["second"], ("duplicate", event_id))
+
+
+@tagged("post_install", "-at_install")
+class TestBackendReadByTheIntake(RetailHttpCase):
+    """The intake reads the columns it needs with one query: a change to the
+    backend applies to the next delivery."""
+
+    def setUp(self):
+        super().setUp()
+        first = self.post_delivery("partner/upsert", self.partner_payload(), key="k0")
+        self.assertEqual(first.status_code, 200, first.text)
+
+    def test_a_changed_secret_refuses_the_old_one_at_once(self):
+        old_signature_body = json.dumps(self.partner_payload("C-2")).encode()
+        old_signature = self.sign(old_signature_body)
+        self.backend.webhook_secret = "a-new-secret"
+        response = self.post_delivery(
+            "partner/upsert",
+            body=old_signature_body,
+            signature=old_signature,
+            key="k1",
+        )
+        self.assertEqual(response.status_code, 401)
+        self.assertFalse(self.events("k1"))
+
+    def test_a_new_secret_is_accepted_at_once(self):
+        self.backend.webhook_secret = "a-new-secret"
+        body = json.dumps(self.partner_payload("C-3")).encode()
+        signature = hmac_sha256_digest("a-new-secret", body, self.signature_encoding)
+        response = self.post_delivery(
+            "partner/upsert", body=body, signature=signature, key="k2"
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+
+    def test_an_archived_backend_answers_404(self):
+        self.backend.active = False
+        response = self.post_delivery(
+            "partner/upsert", self.partner_payload(), key="k3"
+        )
+        self.assertEqual(response.status_code, 404)
+
+    def test_a_lower_size_limit_applies_at_once(self):
+        self.backend.inbound_max_bytes = 20
+        response = self.post_delivery(
+            "partner/upsert", self.partner_payload(), key="k4"
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertFalse(self.events("k4"))
+
+    def test_the_company_stored_is_the_backends_current_one(self):
+        company = self.env["res.company"].create({"name": "Other retail company"})
+        self.backend.company_id = company
+        self.post_delivery("partner/upsert", self.partner_payload("C-5"), key="k5")
+        self.assertEqual(self.events("k5").company_id, company)
