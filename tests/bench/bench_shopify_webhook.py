@@ -1,35 +1,43 @@
-"""Shopify webhook acknowledgement benchmark: throughput and latency.
+"""Shopify webhook acknowledgement benchmark: the suite against the floor.
 
-Starts Odoo with several HTTP workers (and the job runner) on a benchmark
-database with retail_shopify and an active store, then sends signed
-``orders/create`` deliveries from concurrent clients and prints throughput,
-latency percentiles and SQL queries per request for:
+Starts Odoo with HTTP workers and the scheduler (the dispatcher that turns
+stored deliveries into jobs is a cron) on a benchmark database with
+retail_shopify, an active store and the floor addon of ``tests/bench/
+addons``, then sends signed ``orders/create`` deliveries from concurrent
+clients and prints throughput, latency percentiles and SQL queries per
+request for:
 
-- baseline: ``GET /web/health``, the cheapest request Odoo serves, measured
-  in the same run on the same server;
+- baseline: ``GET /web/health``, the cheapest request Odoo serves;
+- floor: a bare Odoo controller that checks the HMAC and does one INSERT
+  (``retail_bench_floor``), on the same deliveries;
 - new deliveries: one distinct order each (3 lines, shipping, a returning
   customer), built by the Shopify simulator as Shopify's REST webhook
   payload and signed with the app's client secret like Shopify does; each is
-  authenticated, stored and queued (the queued imports run meanwhile on the
-  same machine);
+  bounded, authenticated, checked, rate limited, stored once and its job
+  queued by the dispatcher;
 - duplicate deliveries: each new delivery sent again with the same
   ``X-Shopify-Event-Id``, as Shopify retries an event whose answer came late
   (answered 200 and counted, no new work).
 
-It then checks that every delivery was stored exactly once and every retry
-counted. The store is created and the orders are built and signed in this
-process before the server starts. Only loopback traffic: the store's API
-endpoint points to a closed local port, and the simulator runs in this
-process (its schema must be cached already, as ``make test`` does).
+The job runner is not started: the imports would compete with the
+acknowledgements for the same cores (``bench_order_import.py`` measures
+them). The script then checks that every delivery was stored exactly once,
+every retry counted and every stored delivery given its job, and prints how
+long the dispatcher took from the stored row to its job. The store is created
+and the orders are built and signed in this process before the server
+starts. Only loopback traffic: the store's API endpoint points to a closed
+local port, and the simulator runs in this process (its schema must be
+cached already, as ``make test`` does).
 
-    python3 tests/bench/bench_shopify_webhook.py [--workers 4] [--requests 1000]
-        [--concurrency 16] [--port 8271] [--db retail_bench_shopify] [--keep-db]
+    python3 tests/bench/bench_shopify_webhook.py [--workers 2] [--requests 1000]
+        [--concurrency 8] [--port 8271] [--db retail_bench_shopify] [--keep-db]
 """
 
 import shutil
 import statistics
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -40,6 +48,7 @@ from benchlib import (
     odoo_bin,
     odoo_server,
     open_registry,
+    percentile,
     print_http_results,
     request_queries,
     run_load,
@@ -127,10 +136,15 @@ def create_store(registry):
 
 def measure(base, backend_id, prepared, args):
     url = f"{base}/retail/shopify/webhook/{backend_id}"
+    floor_url = f"{base}/retail/bench/floor"
 
     def post(session, i):
         headers, body = prepared[i]
         return session.post(url, data=body, headers=headers, timeout=30)
+
+    def floor(session, i):
+        headers, body = prepared[i]
+        return session.post(floor_url, data=body, headers=headers, timeout=30)
 
     def health(session, i):
         return session.get(f"{base}/web/health", timeout=30)
@@ -138,9 +152,38 @@ def measure(base, backend_id, prepared, args):
     run_load("warm-up", health, min(200, args.requests), args.concurrency)
     return [
         run_load("baseline GET /web/health", health, args.requests, args.concurrency),
+        run_load("floor: HMAC + one INSERT", floor, args.requests, args.concurrency),
         run_load("new orders/create deliveries", post, args.requests, args.concurrency),
         run_load("duplicate deliveries", post, args.requests, args.concurrency),
     ]
+
+
+def check_dispatched(registry, backend_id, count, timeout=30):
+    """Every stored delivery has its job; print the time from the stored row
+    to its job (the dispatcher's latency)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with registry.cursor() as cr:
+            cr.execute(
+                "SELECT extract(epoch FROM j.date_created - e.received_at)"
+                " FROM retail_event e JOIN queue_job j ON j.uuid = e.job_uuid"
+                " WHERE e.backend_model = 'shopify.backend' AND e.backend_id = %s",
+                (backend_id,),
+            )
+            delays = [float(row[0]) for row in cr.fetchall()]
+        if len(delays) >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if delays:
+        print(
+            f"Jobs queued by the dispatcher: {len(delays)} (expected {count}); "
+            f"stored -> job p50 {percentile(delays, 50) * 1000:.0f} ms, "
+            f"p99 {percentile(delays, 99) * 1000:.0f} ms, "
+            f"max {max(delays) * 1000:.0f} ms"
+        )
+    else:
+        print(f"Jobs queued by the dispatcher: 0 (expected {count})")
+    return len(delays) == count
 
 
 def check_stored(registry, backend_id, count):
@@ -174,17 +217,35 @@ def report(results, queries, body_sizes, args):
         middle="p95",
         extra=f", order payload: {size:.1f} KiB (median)",
     )
+    floor, new = results[1], results[2]
+    print(
+        f"suite / floor: throughput {new['throughput'] / floor['throughput']:.2f}x, "
+        f"p50 {new['p50'] / floor['p50']:.2f}x, p99 {new['p99'] / floor['p99']:.2f}x"
+    )
 
 
 def main():
     args = http_bench_arguments(
-        __doc__.splitlines()[0], requests=1000, port=8271, db="retail_bench_shopify"
+        __doc__.splitlines()[0],
+        requests=1000,
+        port=8271,
+        db="retail_bench_shopify",
+        workers=2,
+        concurrency=8,
     )
 
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
-    conf = write_server_conf(tmp, db=args.db, port=args.port, workers=args.workers)
+    conf = write_server_conf(
+        tmp,
+        db=args.db,
+        port=args.port,
+        workers=args.workers,
+        cron_threads=1,
+        bench_addons=True,
+        runner=False,
+    )
     odoo = odoo_bin()
-    install(odoo, conf, args.db, "retail_shopify")
+    install(odoo, conf, args.db, "retail_shopify,retail_bench_floor")
     registry = open_registry(conf, args.db)
     backend_id = create_store(registry)
     print(f"Preparing {args.requests} signed orders/create deliveries ...", flush=True)
@@ -192,6 +253,7 @@ def main():
     base = f"http://127.0.0.1:{args.port}"
     with odoo_server(odoo, conf, base):
         results = measure(base, backend_id, prepared, args)
+        dispatched = check_dispatched(registry, backend_id, args.requests)
     stored_once = check_stored(registry, backend_id, args.requests)
     log = Path(tmp) / "odoo.log"
     problems = [
@@ -203,17 +265,21 @@ def main():
     for line in problems[:5]:
         print(f"  {line[:200]}")
     health = request_queries(log, "GET /web/health")
+    floor = request_queries(log, "POST /retail/bench/floor")
     posts = request_queries(log, f"POST /retail/shopify/webhook/{backend_id}")
     new, duplicates = posts[: args.requests], posts[args.requests :]
     queries = [
-        statistics.median(q) if q else float("nan") for q in (health, new, duplicates)
+        statistics.median(q) if q else float("nan")
+        for q in (health, floor, new, duplicates)
     ]
     report(results, queries, [len(body) for _headers, body in prepared], args)
     if not args.keep_db:
         drop(args.db)
-    shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        print(f"Kept the database {args.db} and the server's log {log}")
     answered = all(set(r["statuses"]) == {200} for r in results)
-    return 0 if answered and stored_once else 1
+    return 0 if answered and stored_once and dispatched else 1
 
 
 if __name__ == "__main__":

@@ -86,22 +86,35 @@ def odoo_bin():
     return str(candidate) if candidate.exists() else shutil.which("odoo")
 
 
-def write_server_conf(tmp, *, db, port, workers):
-    """Configuration of a prefork server on loopback with the job runner."""
+#: test-only addons of the benchmarks (the floor controller)
+BENCH_ADDONS = Path(__file__).resolve().parent / "addons"
+
+
+def write_server_conf(
+    tmp, *, db, port, workers, cron_threads=0, bench_addons=False, runner=True
+):
+    """Configuration of a prefork server on loopback, with the job runner
+    unless ``runner`` is false; ``bench_addons`` adds the benchmarks' own
+    addons to the path, ``cron_threads`` runs the scheduler."""
     conf = Path(tmp) / "bench.conf"
+    addons_path = ",".join(
+        str(path)
+        for path in (ROOT / "addons", BENCH_ADDONS if bench_addons else None)
+        if path
+    )
     conf.write_text(
         "[options]\n"
-        f"addons_path = {ROOT / 'addons'}\n"
+        f"addons_path = {addons_path}\n"
         f"data_dir = {Path(tmp) / 'data'}\n"
         "http_interface = 127.0.0.1\n"
         f"http_port = {port}\n"
         f"gevent_port = {port + 1}\n"
         "without_demo = True\n"
-        "server_wide_modules = base,web,queue_job\n"
+        f"server_wide_modules = base,web{',queue_job' if runner else ''}\n"
         f"db_name = {db}\n"
         f"dbfilter = ^{db}$\n"
         f"workers = {workers}\n"
-        "max_cron_threads = 0\n"
+        f"max_cron_threads = {cron_threads}\n"
         "log_level = info\n"
         f"logfile = {Path(tmp) / 'odoo.log'}\n"
         "limit_time_real = 600\n"
@@ -215,12 +228,12 @@ def request_queries(log_path, path):
     ]
 
 
-def http_bench_arguments(description, *, requests, port, db):
+def http_bench_arguments(description, *, requests, port, db, workers=4, concurrency=16):
     """Command-line options shared by the HTTP benchmarks."""
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=workers)
     parser.add_argument("--requests", type=int, default=requests)
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--concurrency", type=int, default=concurrency)
     parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--db", default=db)
     parser.add_argument("--keep-db", action="store_true")
