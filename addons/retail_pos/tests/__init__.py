@@ -1,0 +1,2 @@
+from . import test_api_keys
+from . import test_store
