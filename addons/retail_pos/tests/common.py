@@ -220,9 +220,14 @@ class PosCommittedCase(PosTestMixin, ConnectorCommittedCase):
     """Committed transactions: a bare store (no mappings), made per test."""
 
     def create_backend(self, env, **values):
-        store = super().create_backend(env, **values)
+        """The store, removed after the test with its events, exceptions and
+        point of sale."""
+        store = self._setup_backend(env, **values)
         config = store.pos_config_id
-        self.add_committed_cleanup(
-            lambda cleanup_env: config.with_env(cleanup_env).exists().unlink()
-        )
+
+        def remove(cleanup_env):
+            self.remove_backend(cleanup_env, store)
+            config.with_env(cleanup_env).exists().unlink()
+
+        self.add_committed_cleanup(remove)
         return store

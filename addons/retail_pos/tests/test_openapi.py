@@ -14,6 +14,7 @@ def resolve(document, schema):
 
 class TestOpenApi(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.doc = openapi.document()
         self.schemas = self.doc["components"]["schemas"]
 
