@@ -4,3 +4,4 @@ from . import test_intake_http
 from . import test_openapi
 from . import test_schemas
 from . import test_store
+from . import test_tickets
