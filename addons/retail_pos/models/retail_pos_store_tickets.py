@@ -40,6 +40,7 @@ from odoo.addons.retail_connector_base.services.quiet_sql import (
 from ..services import schemas
 from .retail_pos_store_intake import (
     TOPIC_BATCH,
+    TOPIC_CASHUP,
     TOPIC_TICKET,
     ticket_ref,
 )
@@ -93,6 +94,8 @@ class RetailPosStore(models.Model):
     def _retail_process_event(self, event):
         if event.topic == TOPIC_TICKET:
             return self._retail_pos_handle_ticket(event)
+        if event.topic == TOPIC_CASHUP:
+            return self._retail_pos_handle_cashup(event)
         if event.topic == TOPIC_BATCH:
             event._mark_ignored(
                 "A batch needs no processing: each of its tickets is an event."

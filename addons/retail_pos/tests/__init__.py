@@ -1,4 +1,6 @@
 from . import test_api_keys
+from . import test_cashup_service
+from . import test_cashups
 from . import test_intake_concurrency
 from . import test_intake_http
 from . import test_openapi
