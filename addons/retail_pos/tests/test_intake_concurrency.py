@@ -1,8 +1,11 @@
 """Concurrent requests: two batches with the same tickets at once give one
-event per ticket, whichever commits first."""
+event per ticket, whichever commits first. Jobs are trapped: nothing
+committed here is left for a job runner."""
 
 import hashlib
 import json
+
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from .common import PosCommittedCase
 
@@ -36,9 +39,12 @@ class TestConcurrentBatches(PosCommittedCase):
 
     def test_two_identical_batches_at_once(self):
         tickets = [self.ticket(), self.ticket("T1-000002", 2)]
-        outcome = self.run_concurrently(
-            [self.accept_in_transaction(tickets) for _i in range(2)]
-        )
+        with trap_jobs() as trap:
+            outcome = self.run_concurrently(
+                [self.accept_in_transaction(tickets) for _i in range(2)]
+            )
+        # the tickets' jobs, queued once: by the request that stored them
+        self.assertEqual(len(trap.enqueued_jobs), 2)
         self.assertFalse(outcome.errors, outcome.errors)
         self.assertEqual(
             sorted(outcome.values()),
@@ -51,12 +57,14 @@ class TestConcurrentBatches(PosCommittedCase):
 
     def test_two_batches_sharing_a_ticket_at_once(self):
         shared = self.ticket("T1-000009", 9)
-        outcome = self.run_concurrently(
-            {
-                "a": self.accept_in_transaction([self.ticket(), shared]),
-                "b": self.accept_in_transaction([shared, self.ticket("T1-2", 2)]),
-            }
-        )
+        with trap_jobs() as trap:
+            outcome = self.run_concurrently(
+                {
+                    "a": self.accept_in_transaction([self.ticket(), shared]),
+                    "b": self.accept_in_transaction([shared, self.ticket("T1-2", 2)]),
+                }
+            )
+        self.assertEqual(len(trap.enqueued_jobs), 3)
         self.assertFalse(outcome.errors, outcome.errors)
         self.assertEqual(outcome["a"][0], "accepted")
         self.assertEqual(outcome["b"][1], "accepted")
