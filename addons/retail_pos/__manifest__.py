@@ -21,4 +21,5 @@
         "views/pos_session_views.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/retail_pos_demo.xml"],
 }

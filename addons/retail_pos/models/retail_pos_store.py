@@ -1,9 +1,12 @@
 """A store whose tills send tickets and cash-ups: the backend of the connector.
 
 Configuration and ownership here (the store's ``pos.config``, API keys,
-mappings); the inbound slices are ``retail_pos_store_intake.py`` (tickets
-and cash-ups stored once, per ticket) and ``retail_pos_store_tickets.py``
-(a ticket event becomes a paid ``pos.order``).
+signatures, mappings, wait keys); its slices are
+``retail_pos_store_intake.py`` (inbound, in the request: batches, tickets
+and cash-ups stored once), ``retail_pos_store_tickets.py`` (inbound, in the
+job: a ticket becomes a paid ``pos.order``), ``retail_pos_store_cashups.py``
+(inbound, in the job: a cash-up compared, the day's session closed) and
+``retail_pos_store_demo.py`` (demo data).
 """
 
 import secrets

@@ -194,22 +194,20 @@ class RetailPosStore(models.Model):
             if product:
                 products[line.line_no] = product
             else:
-                missing.append(
-                    f"line {line.line_no}: no product with "
-                    + " or ".join(
-                        part
-                        for part in (
-                            line.sku and f"Internal Reference {line.sku}",
-                            line.barcode and f"barcode {line.barcode}",
-                        )
-                        if part
+                references = " or ".join(
+                    part
+                    for part in (
+                        line.sku and f"Internal Reference {line.sku}",
+                        line.barcode and f"barcode {line.barcode}",
                     )
+                    if part
                 )
+                missing.append(f"the product of line {line.line_no} ({references})")
                 keys += wait_keys.product_keys(line.sku, line.barcode)
             if line.tax_code in tax_rows:
                 taxes[line.line_no] = tax_rows[line.tax_code]
             else:
-                missing.append(f"line {line.line_no}: the tax code {line.tax_code}")
+                missing.append(f"the tax code {line.tax_code} (line {line.line_no})")
                 keys.append(self._retail_pos_tax_key(line.tax_code))
         for payment in ticket.payments:
             if payment.method in method_rows:
@@ -220,7 +218,7 @@ class RetailPosStore(models.Model):
         if missing:
             raise errors.MappingError(
                 f"Ticket {ticket.ticket_id} of {self.display_name} cannot be "
-                f"imported: {'; '.join(dict.fromkeys(missing))} unknown in Odoo.",
+                f"imported: Odoo does not know {'; '.join(dict.fromkeys(missing))}.",
                 hint=self.env._(
                     "Create the product (with that Internal Reference or "
                     "barcode) or complete the store's tax and payment method "
