@@ -1,0 +1,1 @@
+"""A simulator of a store's tills, for the tests and the benchmarks."""

@@ -1,0 +1,1 @@
+from . import retail_pos_api_key_wizard
