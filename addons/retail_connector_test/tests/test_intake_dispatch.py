@@ -9,7 +9,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.models.retail_event import DISPATCH_CRON
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
 
-from .common import RetailCommittedCase, RetailHttpCase
+from .common import RetailCommittedCase, RetailHttpCase, RetailTestCase
 
 
 @tagged("post_install", "-at_install")
@@ -236,3 +236,36 @@ class TestBackendReadByTheIntake(RetailHttpCase):
         self.backend.company_id = company
         self.post_delivery("partner/upsert", self.partner_payload("C-5"), key="k5")
         self.assertEqual(self.events("k5").company_id, company)
+
+
+class TestDispatchSoon(RetailTestCase):
+    """Events stored by other code paths can leave their jobs to the
+    dispatcher too (a batch of many units)."""
+
+    def test_stored_events_are_queued_by_the_next_dispatch(self):
+        cron = self.env.ref(DISPATCH_CRON)
+        events = self.Event.browse()
+        for key in ("u1", "u2"):
+            event, _created = self.store_event(
+                "partner/upsert", self.partner_payload(key), key=key
+            )
+            events |= event
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        with trap_jobs() as trap:
+            self.assertEqual(events._dispatch_soon(), events)
+            trap.assert_jobs_count(0)
+            self.assertEqual(
+                self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+                triggers + 1,
+            )
+            self.assertEqual(self.Event._cron_dispatch(), 2)
+            trap.assert_jobs_count(2)
+
+    def test_nothing_to_dispatch_wakes_nothing(self):
+        cron = self.env.ref(DISPATCH_CRON)
+        before = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.Event.browse()._dispatch_soon()
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            before,
+        )
