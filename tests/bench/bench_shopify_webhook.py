@@ -45,6 +45,7 @@ from benchlib import (
     drop,
     http_bench_arguments,
     install,
+    merge_runs,
     odoo_bin,
     odoo_server,
     open_registry,
@@ -58,6 +59,13 @@ from benchlib import (
 SHOP = "bench-store.myshopify.com"
 SECRET = "bench-shopify-client-secret"
 SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
+#: scenarios in the order of the table
+SCENARIOS = {
+    "health": "baseline GET /web/health",
+    "floor": "floor: HMAC + one INSERT",
+    "new": "new orders/create deliveries",
+    "duplicate": "duplicate deliveries",
+}
 
 
 def simulator():
@@ -150,12 +158,20 @@ def measure(base, backend_id, prepared, args):
         return session.get(f"{base}/web/health", timeout=30)
 
     run_load("warm-up", health, min(200, args.requests), args.concurrency)
-    return [
-        run_load("baseline GET /web/health", health, args.requests, args.concurrency),
-        run_load("floor: HMAC + one INSERT", floor, args.requests, args.concurrency),
-        run_load("new orders/create deliveries", post, args.requests, args.concurrency),
-        run_load("duplicate deliveries", post, args.requests, args.concurrency),
-    ]
+    # the scenarios take turns, a slice at a time, so that whatever else the
+    # machine does weighs on each alike
+    rounds = max(1, min(args.rounds, args.requests // 10))
+    size = args.requests // rounds
+    runs = {name: [] for name in SCENARIOS}
+    for phase in (("health", "floor", "new"), ("duplicate",)):
+        for r in range(rounds):
+            count = size if r < rounds - 1 else args.requests - size * r
+            for name in phase:
+                make = {"health": health, "floor": floor, "new": post}.get(name, post)
+                runs[name].append(
+                    run_load(name, make, count, args.concurrency, start=r * size)
+                )
+    return [merge_runs(label, runs[name]) for name, label in SCENARIOS.items()]
 
 
 def check_dispatched(registry, backend_id, count, timeout=30):
@@ -233,6 +249,7 @@ def main():
         workers=2,
         concurrency=8,
     )
+    args.rounds = max(1, args.rounds)
 
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
     conf = write_server_conf(

@@ -179,10 +179,10 @@ def percentile(values, pct):
     return ordered[index]
 
 
-def run_load(name, make_request, count, concurrency):
-    """Send ``make_request(session, i)`` for i < count from ``concurrency``
-    client threads; return throughput, latency percentiles (ms) and the
-    answers' status codes."""
+def run_load(name, make_request, count, concurrency, *, start=0):
+    """Send ``make_request(session, i)`` for i in ``range(count)`` (or the
+    given range) from ``concurrency`` client threads; return throughput,
+    latency percentiles (ms) and the answers' status codes."""
     latencies, statuses = [], {}
     lock = threading.Lock()
     session_local = threading.local()
@@ -200,11 +200,19 @@ def run_load(name, make_request, count, concurrency):
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(one, range(count)))
+        list(pool.map(one, range(start, start + count)))
     wall = time.perf_counter() - started
+    return summarize(name, latencies, statuses, wall)
+
+
+def summarize(name, latencies, statuses, wall):
+    """Throughput and latency percentiles (ms) of answered requests."""
+    count = len(latencies)
     return {
         "name": name,
         "count": count,
+        "wall": wall,
+        "latencies": latencies,
         "throughput": count / wall,
         "p50": percentile(latencies, 50) * 1000,
         "p90": percentile(latencies, 90) * 1000,
@@ -213,6 +221,20 @@ def run_load(name, make_request, count, concurrency):
         "mean": statistics.mean(latencies) * 1000,
         "statuses": statuses,
     }
+
+
+def merge_runs(name, runs):
+    """One result of several runs of a scenario (interleaved with others)."""
+    statuses = {}
+    for run in runs:
+        for status, n in run["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return summarize(
+        name,
+        [latency for run in runs for latency in run["latencies"]],
+        statuses,
+        sum(run["wall"] for run in runs),
+    )
 
 
 def request_queries(log_path, path):
@@ -237,6 +259,12 @@ def http_bench_arguments(description, *, requests, port, db, workers=4, concurre
     parser.add_argument("--port", type=int, default=port)
     parser.add_argument("--db", default=db)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="slices in which the scenarios take turns (where supported)",
+    )
     args = parser.parse_args()
     args.requests = max(10, min(args.requests, 20000))
     return args
