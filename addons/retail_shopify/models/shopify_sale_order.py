@@ -158,12 +158,15 @@ class ShopifySaleOrder(models.Model):
             ):
                 sale.action_confirm()
         self._retail_bind(
-            self.backend_id, order.gid, sale, payload, order.updated_at
-        ).write(
-            {
+            self.backend_id,
+            order.gid,
+            sale,
+            payload,
+            order.updated_at,
+            values={
                 "financial_status": order.financial_status,
                 "fulfillment_status": order.fulfillment_status,
-            }
+            },
         )
         return sale
 
@@ -175,19 +178,24 @@ class ShopifySaleOrder(models.Model):
             if line.shopify_line_gid
         }
         conflicts = []
+        # the products of the lines added by the edit, looked up together
+        added = (
+            []
+            if delivered
+            else [line for line in order.lines if line.gid not in by_gid]
+        )
+        products = dict(zip(added, self._products(self.backend_id, added), strict=True))
+        taxes = {}
         for line in order.lines:
             odoo_line = by_gid.get(line.gid)
             if odoo_line is None:
                 if delivered:
                     conflicts.append(line.title)
                     continue
-                sale.write(
-                    {
-                        "order_line": [
-                            (0, 0, self._prepare_line(self.backend_id, order, line))
-                        ]
-                    }
+                values = self._prepare_line(
+                    self.backend_id, order, line, products[line], taxes
                 )
+                sale.write({"order_line": [(0, 0, values)]})
                 continue
             # units cancelled by Shopify refunds were taken off the Odoo line
             # while Shopify keeps them in the line's quantity
