@@ -10,15 +10,18 @@ and measures in one process:
   lock, customer and product matching, tax mapping, totals check, binding,
   confirmation).
 
-Prints orders per second, the ratio to the baseline and SQL queries per
-order. Nothing is committed: each measure runs in a transaction rolled back
-at the end.
+Prints, per order, the time and the SQL queries of each measure and their
+ratios (connector / baseline). Both paths are warmed up first; with
+``--rounds`` the two measures alternate and each keeps its median time (the
+query counts do not vary). Nothing is committed: each measure runs in a
+transaction rolled back at the end.
 
-    python3 tests/bench/bench_order_import.py [--orders 200] [--db retail_bench]
+    python3 tests/bench/bench_order_import.py [--orders 200] [--rounds 3]
 """
 
 import argparse
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -158,9 +161,17 @@ def measure(registry, label, work, count):
         cr.rollback()
     return {
         "label": label,
-        "rate": count / elapsed,
+        "ms": elapsed / count * 1000,
         "queries": queries / count,
-        "seconds": elapsed,
+    }
+
+
+def median_result(rounds):
+    """One measure's rounds: the median time per order, the queries."""
+    return {
+        "label": rounds[0]["label"],
+        "ms": statistics.median(r["ms"] for r in rounds),
+        "queries": statistics.median(r["queries"] for r in rounds),
     }
 
 
@@ -169,36 +180,51 @@ def main():
     parser.add_argument("--orders", type=int, default=200)
     parser.add_argument("--db", default="retail_bench")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--reuse-db",
+        action="store_true",
+        help="measure on --db if it exists (kept by --keep-db) instead of "
+        "installing it anew",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="alternate the measures N times"
+    )
     args = parser.parse_args()
     count = max(10, min(args.orders, 5000))
     tmp = tempfile.mkdtemp(prefix="retail-bench-")
-    conf = install_shopify(args.db, tmp)
+    conf = install_shopify(args.db, tmp, reuse=args.reuse_db)
 
     registry = open_registry(conf, args.db)
-    # warm-up: load caches and code paths once for both measures
-    measure(registry, "warm-up", lambda env, b, t, p: baseline(env, b, t, p[:5]), 5)
-    results = [
-        measure(
-            registry,
-            "baseline: ORM create + confirm",
-            baseline,
-            count,
-        ),
-        measure(
-            registry,
+    measures = [
+        ("baseline: ORM create + confirm", baseline),
+        (
             "connector import (mapped, bound)",
             lambda env, b, t, p: connector(env, b, p),
-            count,
         ),
     ]
+    # warm-up: load caches and code paths once for each measure
+    for label, work in measures:
+        measure(registry, label, lambda env, b, t, p, w=work: w(env, b, t, p[:5]), 5)
+    rounds = [[], []]
+    for _round in range(max(1, min(args.rounds, 20))):
+        for index, (label, work) in enumerate(measures):
+            rounds[index].append(measure(registry, label, work, count))
+    results = [median_result(r) for r in rounds]
     print()
-    print(f"{count} orders of 3 lines + shipping, one process")
-    print(f"{'measure':36} {'orders/s':>9} {'queries/order':>14}")
-    for result in results:
-        print(f"{result['label']:36} {result['rate']:9.1f} {result['queries']:14.1f}")
     print(
-        f"connector import: {results[1]['rate'] / results[0]['rate']:.0%} of the "
-        "baseline rate"
+        f"{count} orders of 3 lines + shipping, one process, "
+        f"{len(rounds[0])} round(s) (median time)"
+    )
+    print(f"{'measure':36} {'ms/order':>9} {'orders/s':>9} {'queries/order':>14}")
+    for result in results:
+        print(
+            f"{result['label']:36} {result['ms']:9.1f} "
+            f"{1000 / result['ms']:9.1f} {result['queries']:14.1f}"
+        )
+    base, imported = results
+    print(
+        f"connector / baseline: time {imported['ms'] / base['ms']:.2f}x, "
+        f"queries {imported['queries'] / base['queries']:.2f}x"
     )
     if not args.keep_db:
         drop(args.db)

@@ -27,8 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_SECONDS = 600
 
 
-def install_shopify(db, tmp):
-    """Create ``db`` anew with retail_shopify; return the config path."""
+def install_shopify(db, tmp, *, reuse=False):
+    """Create ``db`` anew with retail_shopify; return the config path.
+
+    ``reuse``: keep ``db`` when it exists (a database a previous run kept).
+    """
     conf = Path(tmp) / "bench.conf"
     conf.write_text(
         "[options]\n"
@@ -38,6 +41,9 @@ def install_shopify(db, tmp):
         "without_demo = True\n"
         "log_level = warn\n"
     )
+    if reuse and database_exists(db):
+        print(f"Reusing {db}", flush=True)
+        return conf
     subprocess.run(["dropdb", "--if-exists", db], check=True)
     print(f"Installing retail_shopify into {db} ...", flush=True)
     subprocess.run(
@@ -56,6 +62,13 @@ def install_shopify(db, tmp):
         check=True,
     )
     return conf
+
+
+def database_exists(db):
+    listing = subprocess.run(
+        ["psql", "-lqtA", "-F", "|"], capture_output=True, text=True, check=True
+    ).stdout
+    return db in {line.split("|")[0] for line in listing.splitlines()}
 
 
 def open_registry(conf, db):

@@ -97,10 +97,21 @@ class RetailBindingMixin(models.AbstractModel):
 
     @api.model
     def _retail_bind(
-        self, backend, external_id, odoo_record, payload=None, updated_at=None
+        self,
+        backend,
+        external_id,
+        odoo_record,
+        payload=None,
+        updated_at=None,
+        *,
+        values=None,
     ):
-        """Create or update the binding and mark it synced; return it."""
-        vals = dict(self._retail_synced_values(), odoo_id=odoo_record.id)
+        """Create or update the binding and mark it synced; return it.
+
+        ``values`` (fields of the concrete binding) are written with it.
+        """
+        vals = dict(values or {}, **self._retail_synced_values())
+        vals["odoo_id"] = odoo_record.id
         if payload is not None:
             vals["payload_hash"] = payload_hash(payload)
         if updated_at:

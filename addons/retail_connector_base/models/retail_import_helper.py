@@ -85,28 +85,25 @@ class RetailImportHelper(models.AbstractModel):
         zip_code=None,
         country_code=None,
         state_code=None,
+        lookups=None,
     ):
         """``res.partner`` values of a postal address.
 
         ``country_code`` is an ISO 3166-1 alpha-2 code (any case),
         ``state_code`` the code of the state in Odoo for that country; a code
-        Odoo does not know leaves the country or the state empty.
+        Odoo does not know leaves the country or the state empty. ``lookups``
+        is a dict the caller keeps for the addresses of one import (its
+        billing and delivery addresses, a new customer's): each country and
+        state is then looked up once.
         """
-        Country = self.env["res.country"]
-        State = self.env["res.country.state"]
-        country = (
-            Country.search([("code", "=", country_code.strip().upper())], limit=1)
-            if country_code
-            else Country
+        lookups = {} if lookups is None else lookups
+        key = (
+            country_code.strip().upper() if country_code else None,
+            state_code.strip() if state_code else None,
         )
-        state = (
-            State.search(
-                [("country_id", "=", country.id), ("code", "=", state_code.strip())],
-                limit=1,
-            )
-            if country and state_code
-            else State
-        )
+        if key not in lookups:
+            lookups[key] = self._retail_country_state(*key)
+        country, state = lookups[key]
         return {
             "street": street or False,
             "street2": street2 or False,
@@ -115,6 +112,26 @@ class RetailImportHelper(models.AbstractModel):
             "country_id": country.id or False,
             "state_id": state.id or False,
         }
+
+    @api.model
+    def _retail_country_state(self, country_code, state_code):
+        """The country of a (stripped, upper-case) code and its state of a
+        (stripped) code; empty records for codes Odoo does not know. One
+        search when the state is known."""
+        Country = self.env["res.country"]
+        State = self.env["res.country.state"]
+        if not country_code:
+            return Country, State
+        if state_code:
+            # country codes are unique: the state's country is the country
+            state = State.search_fetch(
+                [("country_id.code", "=", country_code), ("code", "=", state_code)],
+                ["country_id"],
+                limit=1,
+            )
+            if state:
+                return state.country_id, state
+        return Country.search([("code", "=", country_code)], limit=1), State
 
     @api.model
     def _retail_address_contact(self, partner, values, kind, *, name=None, phone=None):
@@ -199,13 +216,39 @@ class RetailImportHelper(models.AbstractModel):
         ``company`` or shared has it (archived products included: an order
         may name a product no longer sold); an empty recordset otherwise.
         """
+        return self._retail_match_products(company, [(sku, barcode)])[0]
+
+    @api.model
+    def _retail_match_products(self, company, references):
+        """:meth:`_retail_match_product` for many ``(sku, barcode)`` pairs.
+
+        Returns the products in the order of ``references`` (an empty
+        recordset for a pair that identifies none), each matched as
+        :meth:`_retail_match_product` says, with one search for them all.
+        """
         Product = self.env["product.product"].with_context(active_test=False)
-        for field, value in (("default_code", sku), ("barcode", barcode)):
-            if not value:
-                continue
-            found = Product.search(
-                [(field, "=", value), *self._retail_company_domain(company)], limit=2
-            )
-            if len(found) == 1:
-                return found
-        return Product
+        references = [(sku or None, barcode or None) for sku, barcode in references]
+        skus = {sku for sku, _barcode in references if sku}
+        barcodes = {barcode for _sku, barcode in references if barcode}
+        if not skus and not barcodes:
+            return [Product] * len(references)
+        domain = Domain.OR(
+            [
+                *([Domain("default_code", "in", sorted(skus))] if skus else []),
+                *([Domain("barcode", "in", sorted(barcodes))] if barcodes else []),
+            ]
+        ) & Domain(self._retail_company_domain(company))
+        found = {"default_code": {}, "barcode": {}}
+        for product in Product.search_fetch(domain, ["default_code", "barcode"]):
+            for field, values in (("default_code", skus), ("barcode", barcodes)):
+                if product[field] in values:
+                    found[field].setdefault(product[field], []).append(product)
+
+        def match(sku, barcode):
+            for field, value in (("default_code", sku), ("barcode", barcode)):
+                candidates = found[field].get(value, ()) if value else ()
+                if len(candidates) == 1:
+                    return candidates[0]
+            return Product
+
+        return [match(sku, barcode) for sku, barcode in references]

@@ -120,6 +120,25 @@ class TestImportHelper(TransactionCase):
         self.assertFalse(self.address(state_code="ZZ")["state_id"])
         self.assertFalse(self.address(country_code=None)["state_id"])
 
+    def test_address_lookups_are_kept_for_one_import(self):
+        lookups = {}
+        billing = self.address(lookups=lookups)
+        self.assertEqual(billing, self.address())
+        elsewhere = self.address(street="1 Main Street", lookups=lookups)
+        self.assertEqual(
+            (elsewhere["country_id"], elsewhere["state_id"]),
+            (self.env.ref("base.us").id, self.env.ref("base.state_us_27").id),
+        )
+        self.assertEqual(list(lookups), [("US", "NY")])
+        # a state the country does not have: the country alone
+        unknown_state = self.address(state_code=" ZZ ", lookups=lookups)
+        self.assertEqual(unknown_state["country_id"], self.env.ref("base.us").id)
+        self.assertFalse(unknown_state["state_id"])
+        no_state = self.address(country_code="FR", state_code=None, lookups=lookups)
+        self.assertEqual(no_state["country_id"], self.env.ref("base.fr").id)
+        self.assertFalse(no_state["state_id"])
+        self.assertEqual(set(lookups), {("US", "NY"), ("US", "ZZ"), ("FR", None)})
+
     def test_address_contacts_are_made_once(self):
         partner = self.Partner.create(dict(self.address(), name="Emily Carter"))
         contact = self.Helper._retail_address_contact
@@ -233,3 +252,40 @@ class TestImportHelper(TransactionCase):
         self.assertEqual(
             self.Helper._retail_match_product(self.company, sku="MUG-OLD"), old
         )
+
+    def test_products_of_many_references_at_once(self):
+        mug = self.product("Mug", default_code="MUG-1")
+        tote = self.product("Tote", barcode="0012345000017")
+        old = self.product("Old mug", default_code="MUG-OLD", active=False)
+        self.product("Tee", default_code="TEE-1")
+        self.product("Tee again", default_code="TEE-1")
+        by_barcode = self.product("Tee by barcode", barcode="TEE-1")
+        self.product(
+            "Other tee", default_code="TEE-2", company_id=self.other_company.id
+        )
+        references = [
+            ("MUG-1", "0012345000017"),  # the SKU first
+            ("NONE", "0012345000017"),  # else the barcode
+            ("TEE-1", "TEE-1"),  # a duplicate SKU falls back on the barcode
+            ("TEE-1", None),  # and alone identifies nothing
+            ("TEE-2", None),  # another company's
+            ("MUG-OLD", "MUG-OLD"),  # archived
+            ("mug-1", None),
+            (None, None),
+            ("MUG-1", None),  # twice in the same batch
+        ]
+        found = self.Helper._retail_match_products(self.company, references)
+        self.assertEqual(
+            found,
+            [mug, tote, by_barcode, self.Product, self.Product, old]
+            + [self.Product, self.Product, mug],
+        )
+        # the same answers as one look-up per reference
+        self.assertEqual(
+            found,
+            [
+                self.Helper._retail_match_product(self.company, sku=sku, barcode=code)
+                for sku, code in references
+            ],
+        )
+        self.assertEqual(self.Helper._retail_match_products(self.company, []), [])

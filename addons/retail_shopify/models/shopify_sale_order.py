@@ -32,7 +32,11 @@ class ShopifySaleOrder(models.Model):
         "sale.order", string="Sale order", required=True, ondelete="cascade", index=True
     )
     company_id = fields.Many2one(
-        "res.company", related="backend_id.company_id", store=True, index=True
+        "res.company",
+        related="backend_id.company_id",
+        store=True,
+        index=True,
+        precompute=True,
     )
     shopify_name = fields.Char(string="Shopify order", readonly=True)
     financial_status = fields.Char(readonly=True)
@@ -84,35 +88,41 @@ class ShopifySaleOrder(models.Model):
                 f"the backend's policy ({backend.import_financial_statuses})."
             )
             return False
-        try:
-            with self.env.cr.savepoint(), expected_unique_violation():
-                sale = Binding.env["sale.order"].create(
-                    Binding._prepare_sale_order(backend, order)
-                )
-                Binding._check_totals(sale, order)
-                binding = Binding._retail_bind(
-                    backend, order.gid, sale, payload, order.updated_at
-                )
-        except psycopg2.errors.UniqueViolation as exc:
-            # another worker imported the order after this transaction began:
-            # its binding is invisible here but the unique index saw it
-            raise errors.LockContentionError(
-                f"Shopify order {order.name} was imported by another worker at "
-                "the same time; this delivery is processed again.",
-                retry_after=2,
-                hint="Nothing to do: the job retries automatically.",
-            ) from exc
-        binding.write(
-            {
-                "shopify_name": order.name,
-                "financial_status": order.financial_status,
-                "fulfillment_status": order.fulfillment_status,
-            }
-        )
-        for remark in order.remarks:
-            sale.message_post(body=self.env._("Shopify delivery: %s", remark))
-        if backend.auto_confirm and order.financial_status in ("paid",):
-            sale.action_confirm()
+        # one savepoint (and one flush) for the order, its binding and its
+        # confirmation: a failure leaves nothing of the order behind
+        with self.env.cr.savepoint():
+            sale = Binding.env["sale.order"].create(
+                Binding._prepare_sale_order(backend, order)
+            )
+            Binding._check_totals(sale, order)
+            try:
+                with expected_unique_violation():
+                    Binding._retail_bind(
+                        backend,
+                        order.gid,
+                        sale,
+                        payload,
+                        order.updated_at,
+                        values={
+                            "shopify_name": order.name,
+                            "financial_status": order.financial_status,
+                            "fulfillment_status": order.fulfillment_status,
+                        },
+                    )
+            except psycopg2.errors.UniqueViolation as exc:
+                # another worker imported the order after this transaction
+                # began: its binding is invisible here but the unique index
+                # saw it
+                raise errors.LockContentionError(
+                    f"Shopify order {order.name} was imported by another worker "
+                    "at the same time; this delivery is processed again.",
+                    retry_after=2,
+                    hint="Nothing to do: the job retries automatically.",
+                ) from exc
+            for remark in order.remarks:
+                sale.message_post(body=self.env._("Shopify delivery: %s", remark))
+            if backend.auto_confirm and order.financial_status in ("paid",):
+                sale.action_confirm()
         # refunds that arrived before their order are applied now
         self.env["retail.event"]._release([wait_keys.make("order", order.gid)])
         return sale
@@ -148,12 +158,15 @@ class ShopifySaleOrder(models.Model):
             ):
                 sale.action_confirm()
         self._retail_bind(
-            self.backend_id, order.gid, sale, payload, order.updated_at
-        ).write(
-            {
+            self.backend_id,
+            order.gid,
+            sale,
+            payload,
+            order.updated_at,
+            values={
                 "financial_status": order.financial_status,
                 "fulfillment_status": order.fulfillment_status,
-            }
+            },
         )
         return sale
 
@@ -165,19 +178,24 @@ class ShopifySaleOrder(models.Model):
             if line.shopify_line_gid
         }
         conflicts = []
+        # the products of the lines added by the edit, looked up together
+        added = (
+            []
+            if delivered
+            else [line for line in order.lines if line.gid not in by_gid]
+        )
+        products = dict(zip(added, self._products(self.backend_id, added), strict=True))
+        taxes = {}
         for line in order.lines:
             odoo_line = by_gid.get(line.gid)
             if odoo_line is None:
                 if delivered:
                     conflicts.append(line.title)
                     continue
-                sale.write(
-                    {
-                        "order_line": [
-                            (0, 0, self._prepare_line(self.backend_id, order, line))
-                        ]
-                    }
+                values = self._prepare_line(
+                    self.backend_id, order, line, products[line], taxes
                 )
+                sale.write({"order_line": [(0, 0, values)]})
                 continue
             # units cancelled by Shopify refunds were taken off the Odoo line
             # while Shopify keeps them in the line's quantity
@@ -227,7 +245,12 @@ class ShopifySaleOrder(models.Model):
         warehouse = backend.warehouse_id
         if warehouse:
             values["warehouse_id"] = warehouse.id
-        missing = [line for line in order.lines if not self._product(backend, line)]
+        products = self._products(backend, order.lines)
+        missing = [
+            line
+            for line, product in zip(order.lines, products, strict=True)
+            if not product
+        ]
         if missing:
             skus = ", ".join(
                 f"{line.title} (SKU {line.sku or 'none'})" for line in missing
@@ -247,13 +270,18 @@ class ShopifySaleOrder(models.Model):
                     )
                 ],
             )
-        for line in order.lines:
+        taxes = {}  # the Odoo tax of each Shopify tax of the order, found once
+        for line, product in zip(order.lines, products, strict=True):
             values["order_line"].append(
-                (0, 0, self._prepare_line(backend, order, line))
+                (0, 0, self._prepare_line(backend, order, line, product, taxes))
             )
         for shipping_line in order.shipping_lines:
             values["order_line"].append(
-                (0, 0, self._prepare_shipping_line(backend, order, shipping_line))
+                (
+                    0,
+                    0,
+                    self._prepare_shipping_line(backend, order, shipping_line, taxes),
+                )
             )
         if order.unallocated_discount:
             values["order_line"].append(
@@ -284,20 +312,45 @@ class ShopifySaleOrder(models.Model):
     def _product(self, backend, line):
         """The variant's linked product, else the product with the line's SKU
         as Internal Reference or as barcode."""
-        if line.variant_gid:
-            binding = self.env["shopify.product.variant"]._retail_get(
-                backend, line.variant_gid
-            )
-            if binding:
-                return binding.odoo_id
-        return self.env["retail.import.helper"]._retail_match_product(
-            backend.company_id, sku=line.sku, barcode=line.sku
-        )
+        return self._products(backend, [line])[0]
 
     @api.model
-    def _prepare_line(self, backend, order, line):
-        product = self._product(backend, line)
-        taxes = self._taxes(backend, order, line.tax_lines, line.title)
+    def _products(self, backend, lines):
+        """:meth:`_product` of each line, in order (empty when none).
+
+        One search for the links of the lines' variants, one for the SKUs of
+        the lines without a linked variant (as Internal Reference or barcode).
+        """
+        linked = {}
+        gids = sorted({line.variant_gid for line in lines if line.variant_gid})
+        if gids:
+            Variant = self.env["shopify.product.variant"].with_context(
+                active_test=False
+            )
+            for binding in Variant.search_fetch(
+                [("backend_id", "=", backend.id), ("external_id", "in", gids)],
+                ["external_id", "odoo_id"],
+                order="id",
+            ):
+                linked.setdefault(binding.external_id, binding.odoo_id)
+        unlinked = [line for line in lines if line.variant_gid not in linked]
+        matched = iter(
+            self.env["retail.import.helper"]._retail_match_products(
+                backend.company_id, [(line.sku, line.sku) for line in unlinked]
+            )
+        )
+        return [
+            linked[line.variant_gid] if line.variant_gid in linked else next(matched)
+            for line in lines
+        ]
+
+    @api.model
+    def _prepare_line(self, backend, order, line, product=None, tax_cache=None):
+        """Sale order line values of a Shopify line; ``product`` is the
+        line's (looked up when not given), ``tax_cache`` as in :meth:`_taxes`."""
+        if product is None:
+            product = self._product(backend, line)
+        taxes = self._taxes(backend, order, line.tax_lines, line.title, tax_cache)
         gross = line.unit_price * line.quantity
         discount = (
             float((line.total_discount / gross) * 100)
@@ -316,7 +369,7 @@ class ShopifySaleOrder(models.Model):
         }
 
     @api.model
-    def _prepare_shipping_line(self, backend, order, shipping_line):
+    def _prepare_shipping_line(self, backend, order, shipping_line, tax_cache=None):
         if not backend.shipping_product_id:
             raise errors.MappingError(
                 f"Shopify order {order.name} has shipping but backend "
@@ -325,7 +378,7 @@ class ShopifySaleOrder(models.Model):
                 details={"remote_ref": order.gid},
             )
         taxes = self._taxes(
-            backend, order, shipping_line.tax_lines, shipping_line.title
+            backend, order, shipping_line.tax_lines, shipping_line.title, tax_cache
         )
         price = shipping_line.price
         discount = (
@@ -344,21 +397,30 @@ class ShopifySaleOrder(models.Model):
         }
 
     @api.model
-    def _taxes(self, backend, order, tax_lines, what):
-        """The Odoo taxes of Shopify tax lines, through the tax mapping."""
+    def _taxes(self, backend, order, tax_lines, what, cache=None):
+        """The Odoo taxes of Shopify tax lines, through the tax mapping.
+
+        ``cache`` (a dict kept for one order) holds the Odoo tax of each
+        Shopify tax (title and rate) already found: the lines of an order
+        charging the same tax look it up once.
+        """
+        cache = {} if cache is None else cache
         taxes = self.env["account.tax"]
         for tax_line in tax_lines:
             if not tax_line.rate and not tax_line.amount:
                 continue
-            taxes |= backend.tax_mapping_ids._retail_find_tax(
-                backend,
-                tax_line.title,
-                tax_line.rate,
-                order.taxes_included,
-                subject=f"Shopify order {order.name}",
-                what=what,
-                details={"remote_ref": order.gid},
-            )
+            key = (tax_line.title, tax_line.rate, bool(order.taxes_included))
+            if key not in cache:
+                cache[key] = backend.tax_mapping_ids._retail_find_tax(
+                    backend,
+                    tax_line.title,
+                    tax_line.rate,
+                    order.taxes_included,
+                    subject=f"Shopify order {order.name}",
+                    what=what,
+                    details={"remote_ref": order.gid},
+                )
+            taxes |= cache[key]
         return taxes
 
     @api.model
@@ -380,6 +442,7 @@ class ShopifySaleOrder(models.Model):
         partner = self.env["retail.import.helper"]._retail_match_partner(
             backend.company_id, email=email, phone=phone
         )
+        lookups = {}  # countries and states of the order's addresses, found once
         if not partner:
             address = order.billing_address or order.shipping_address
             name = (
@@ -398,19 +461,23 @@ class ShopifySaleOrder(models.Model):
             )
             partner = self.env["res.partner"].create(
                 dict(
-                    self._address_values(address) if address else {},
+                    self._address_values(address, lookups) if address else {},
                     name=name,
                     email=email or False,
                     phone=phone or False,
                     customer_rank=1,
                 )
             )
-        invoice = self._address_partner(partner, order.billing_address, "invoice")
-        shipping = self._address_partner(partner, order.shipping_address, "delivery")
+        invoice = self._address_partner(
+            partner, order.billing_address, "invoice", lookups
+        )
+        shipping = self._address_partner(
+            partner, order.shipping_address, "delivery", lookups
+        )
         return partner, invoice, shipping
 
     @api.model
-    def _address_values(self, address):
+    def _address_values(self, address, lookups=None):
         return self.env["retail.import.helper"]._retail_address_values(
             street=address.address1,
             street2=address.address2,
@@ -418,15 +485,16 @@ class ShopifySaleOrder(models.Model):
             zip_code=address.zip,
             country_code=address.country_code,
             state_code=address.province_code,
+            lookups=lookups,
         )
 
     @api.model
-    def _address_partner(self, partner, address, kind):
+    def _address_partner(self, partner, address, kind, lookups=None):
         if not address:
             return partner
         return self.env["retail.import.helper"]._retail_address_contact(
             partner,
-            self._address_values(address),
+            self._address_values(address, lookups),
             kind,
             name=address.name,
             phone=address.phone,

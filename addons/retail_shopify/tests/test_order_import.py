@@ -1,9 +1,11 @@
 import copy
+from decimal import Decimal
 
 from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
+from ..services import canonical
 from .common import ShopifyTestMixin
 
 
@@ -137,6 +139,59 @@ class TestOrderImport(ShopifyTestMixin, TransactionCase):
         self.assertEqual(event.state, "done", event.error)
         self.assertEqual(len(self.sale_orders()), 1)
         self.assertEqual(exc.state, "resolved")
+
+    def test_lines_match_linked_variant_then_sku_then_barcode_together(self):
+        Product = self.env["product.product"]
+        linked = Product.create({"name": "Tee linked", "type": "consu"})
+        self.env["shopify.product.variant"].create(
+            {
+                "backend_id": self.backend.id,
+                "external_id": "gid://shopify/ProductVariant/1",
+                "odoo_id": linked.id,
+            }
+        )
+        Product.create([{"name": f"Cap {n}", "default_code": "CAP-1"} for n in (1, 2)])
+        cap = Product.create({"name": "Cap by barcode", "barcode": "CAP-1"})
+
+        def line(n, sku, variant_gid=None):
+            return canonical.OrderLine(
+                gid=f"gid://shopify/LineItem/{n}",
+                title=f"Line {n}",
+                quantity=1,
+                unit_price=Decimal(10),
+                sku=sku,
+                variant_gid=variant_gid,
+            )
+
+        lines = [
+            # a linked variant wins over its SKU
+            line(1, "TEE-ORG-NAV-M", "gid://shopify/ProductVariant/1"),
+            line(2, "TEE-ORG-NAV-M", "gid://shopify/ProductVariant/2"),
+            line(3, "TOTE-CNV-NAT"),  # the barcode of the tote
+            line(4, "CAP-1"),  # a duplicate SKU falls back on the barcode
+            line(5, "MUG-NEW-001"),
+            line(6, None),
+        ]
+        products = self.Binding._products(self.backend, lines)
+        empty = Product.browse()
+        self.assertEqual(products, [linked, self.tee, self.tote, cap, empty, empty])
+        # the same answers as one look-up per line
+        self.assertEqual(
+            products, [self.Binding._product(self.backend, line) for line in lines]
+        )
+
+    def test_missing_products_of_several_lines_are_named_together(self):
+        held = copy.deepcopy(self.paid)
+        held["line_items"][0]["sku"] = "TEE-NEW-001"
+        held["line_items"][1]["sku"] = "TOTE-NEW-001"
+        event = self.process("orders/create", held, "e1")
+        self.assertEqual(event.state, "failed")
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertIn("Organic Cotton Tee (SKU TEE-NEW-001)", exc.message)
+        self.assertIn("Canvas Tote Bag (SKU TOTE-NEW-001)", exc.message)
+        keys = event.wait_ids.mapped("key")
+        self.assertTrue(any("TEE-NEW-001" in key for key in keys), keys)
+        self.assertTrue(any("TOTE-NEW-001" in key for key in keys), keys)
 
     def test_missing_tax_mapping_names_the_tax(self):
         self.backend.tax_mapping_ids.filtered(
