@@ -41,6 +41,7 @@ import time
 import uuid
 from pathlib import Path
 
+import requests
 from benchlib import (
     drop,
     http_bench_arguments,
@@ -59,6 +60,9 @@ from benchlib import (
 SHOP = "bench-store.myshopify.com"
 SECRET = "bench-shopify-client-secret"
 SKUS = ("BENCH-TEE", "BENCH-MUG", "BENCH-TOTE")
+#: deliveries sent at a steady rate, after the load, for the dispatcher's
+#: latency below saturation
+PACED, PACED_RATE = 200, 20
 #: scenarios in the order of the table
 SCENARIOS = {
     "health": "baseline GET /web/health",
@@ -174,17 +178,18 @@ def measure(base, backend_id, prepared, args):
     return [merge_runs(label, runs[name]) for name, label in SCENARIOS.items()]
 
 
-def check_dispatched(registry, backend_id, count, timeout=30):
-    """Every stored delivery has its job; print the time from the stored row
-    to its job (the dispatcher's latency)."""
+def check_dispatched(registry, backend_id, count, timeout=30, *, after_id=0, label=""):
+    """Every stored delivery (of id above ``after_id``) has its job; print
+    the time from the stored row to its job (the dispatcher's latency)."""
     deadline = time.monotonic() + timeout
     while True:
         with registry.cursor() as cr:
             cr.execute(
                 "SELECT extract(epoch FROM j.date_created - e.received_at)"
                 " FROM retail_event e JOIN queue_job j ON j.uuid = e.job_uuid"
-                " WHERE e.backend_model = 'shopify.backend' AND e.backend_id = %s",
-                (backend_id,),
+                " WHERE e.backend_model = 'shopify.backend' AND e.backend_id = %s"
+                " AND e.id > %s",
+                (backend_id, after_id),
             )
             delays = [float(row[0]) for row in cr.fetchall()]
         if len(delays) >= count or time.monotonic() > deadline:
@@ -192,17 +197,39 @@ def check_dispatched(registry, backend_id, count, timeout=30):
         time.sleep(0.5)
     if delays:
         print(
-            f"Jobs queued by the dispatcher: {len(delays)} (expected {count}); "
+            f"Jobs queued by the dispatcher{label}: {len(delays)} "
+            f"(expected {count}); "
             f"stored -> job p50 {percentile(delays, 50) * 1000:.0f} ms, "
             f"p99 {percentile(delays, 99) * 1000:.0f} ms, "
             f"max {max(delays) * 1000:.0f} ms"
         )
     else:
-        print(f"Jobs queued by the dispatcher: 0 (expected {count})")
+        print(f"Jobs queued by the dispatcher{label}: 0 (expected {count})")
     return len(delays) == count
 
 
-def check_stored(registry, backend_id, count):
+def paced(base, backend_id, registry, prepared, rate):
+    """Deliveries sent one at a time at ``rate`` per second (a steady load
+    below saturation); then the dispatcher's latency for them."""
+    with registry.cursor() as cr:
+        cr.execute("SELECT coalesce(max(id), 0) FROM retail_event")
+        after_id = cr.fetchone()[0]
+    url = f"{base}/retail/shopify/webhook/{backend_id}"
+    session = requests.Session()
+    started = time.monotonic()
+    for i, (headers, body) in enumerate(prepared):
+        time.sleep(max(0.0, started + i / rate - time.monotonic()))
+        session.post(url, data=body, headers=headers, timeout=30).raise_for_status()
+    return check_dispatched(
+        registry,
+        backend_id,
+        len(prepared),
+        after_id=after_id,
+        label=f" (steady {rate:g}/s)",
+    )
+
+
+def check_stored(registry, backend_id, count, retries):
     """Every delivery stored once, every retry counted; states reached."""
     with registry.cursor() as cr:
         cr.execute(
@@ -218,10 +245,10 @@ def check_stored(registry, backend_id, count):
     states = {row[0]: row[1] for row in sorted(rows)}
     print(
         f"Stored events: {stored} (expected {count}), duplicate deliveries "
-        f"counted: {duplicates} (expected {count}); states when the server "
+        f"counted: {duplicates} (expected {retries}); states when the server "
         f"stopped: {states}"
     )
-    return stored == count and duplicates == count
+    return stored == count and duplicates == retries
 
 
 def report(results, queries, body_sizes, args):
@@ -266,12 +293,16 @@ def main():
     registry = open_registry(conf, args.db)
     backend_id = create_store(registry)
     print(f"Preparing {args.requests} signed orders/create deliveries ...", flush=True)
-    prepared = deliveries(args.requests)
+    prepared = deliveries(args.requests + PACED)
+    prepared, steady = prepared[: args.requests], prepared[args.requests :]
     base = f"http://127.0.0.1:{args.port}"
     with odoo_server(odoo, conf, base):
         results = measure(base, backend_id, prepared, args)
         dispatched = check_dispatched(registry, backend_id, args.requests)
-    stored_once = check_stored(registry, backend_id, args.requests)
+        dispatched &= paced(base, backend_id, registry, steady, PACED_RATE)
+    stored_once = check_stored(
+        registry, backend_id, args.requests + PACED, args.requests
+    )
     log = Path(tmp) / "odoo.log"
     problems = [
         line
