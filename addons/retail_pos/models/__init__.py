@@ -17,4 +17,5 @@ from . import (
     product_template,
     product_pricelist,
     product_pricelist_item,
+    res_partner,
 )

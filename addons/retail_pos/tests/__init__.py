@@ -11,3 +11,4 @@ from . import test_store
 from . import test_tickets
 from . import test_feeds
 from . import test_feeds_http
+from . import test_ticket_customer
