@@ -137,10 +137,11 @@ class RetailPosProduct(models.Model):
         # every store: the statements keep to the products' companies
         self.sudo()._retail_pos_touch(None, products)
 
-    def _retail_pos_is_sold(self):
-        """Whether the tills may sell the item (else it is inactive)."""
+    def _retail_pos_is_sold(self, product=None):
+        """Whether the tills may sell the item (else it is inactive);
+        ``product``: the item's product, read in the caller's environment."""
         self.ensure_one()
-        product = self.odoo_id
+        product = product if product is not None else self.odoo_id
         return bool(
             product.active
             and product.product_tmpl_id.active

@@ -130,19 +130,20 @@ class RetailPosStore(models.Model):
         products = items.odoo_id.with_company(company).with_context(
             display_default_code=False, active_test=False
         )
+        by_id = {product.id: product for product in products}
         prices = self.pricelist_id.sudo()._get_products_price(
             products, 1.0, currency=currency
         )
         codes = {row.tax_id.id: row.title for row in self.sudo().tax_mapping_ids}
         result = []
         for item in items:
-            product = item.odoo_id.with_company(company).with_context(
-                display_default_code=False
-            )
+            product = by_id[item.odoo_id.id]
             taxes = product.taxes_id._filter_taxes_by_company(company)
-            price = taxes.compute_all(
-                prices.get(product.id, product.lst_price), currency, 1.0, product
-            )["total_included"]
+            price = prices.get(product.id, product.lst_price)
+            if not all(tax.price_include for tax in taxes):
+                price = taxes.compute_all(price, currency, 1.0, product)[
+                    "total_included"
+                ]
             result.append(
                 {
                     "sku": item.external_id,
@@ -152,7 +153,7 @@ class RetailPosStore(models.Model):
                     "tax_code": next(
                         (codes[tax.id] for tax in taxes if tax.id in codes), None
                     ),
-                    "active": item._retail_pos_is_sold(),
+                    "active": item._retail_pos_is_sold(product),
                 }
             )
         return {"items": result, "next_cursor": next_cursor, "has_more": has_more}
