@@ -19,6 +19,7 @@
         "views/retail_pos_api_key_views.xml",
         "views/retail_pos_api_key_wizard_views.xml",
         "views/pos_session_views.xml",
+        "views/res_partner_views.xml",
         "views/menus.xml",
     ],
     "demo": ["demo/retail_pos_demo.xml"],

@@ -6,8 +6,12 @@ limit, parse with shape limits, check the envelope, then hand the documents
 to the store (``_retail_pos_accept_tickets`` / ``_retail_pos_accept_cashup``),
 which stores them once and queues their jobs. The answer is 200 with one
 result per document; 4xx only for authentication, size or a malformed
-envelope. Reuses the base's intake helpers (``read_body``, ``json_response``,
-``route_max_content_length``) and ``services.json_limits``.
+envelope. The feeds (``GET .../catalog`` and ``.../stock``) authenticate the
+same way, check the rate limit and answer one page
+(``_retail_pos_catalog_page`` / ``_retail_pos_stock_page``); a cursor or
+limit that cannot be used is a 400. Reuses the base's intake helpers
+(``read_body``, ``json_response``, ``route_max_content_length``) and
+``services.json_limits``.
 """
 
 import hashlib
@@ -28,7 +32,7 @@ from odoo.addons.retail_connector_base.controllers.intake import (
 from odoo.addons.retail_connector_base.services import json_limits
 from odoo.addons.retail_connector_base.services.signatures import parse_bearer
 
-from ..services import openapi, schemas
+from ..services import feeds, openapi, schemas
 
 _logger = logging.getLogger(__name__)
 
@@ -157,3 +161,54 @@ class RetailPosApi(http.Controller):
     )
     def cashups(self, store_code, **kwargs):
         return self._intake(store_code, self._accept_cashup)
+
+    @staticmethod
+    def _feed(store_code, read):
+        store = _authenticated_store(store_code)
+        if not store:
+            _logger.info(
+                "Refused a feed request for store code %r: no valid key",
+                store_code[:32],
+            )
+            return json_response(401, error="authentication failed")
+        wait = store._retail_inbound_limiter().acquire(1)
+        if wait:
+            return json_response(429, error="rate limit exceeded", retry_after=wait)
+        args = request.httprequest.args
+        try:
+            answer = read(store, args.get("cursor"), args.get("limit"))
+        except feeds.FeedError as exc:
+            return json_response(400, error=str(exc), errors=[exc.as_error()])
+        return json_response(200, **answer)
+
+    @http.route(
+        f"{openapi.API_PREFIX}/stores/<string:store_code>/catalog",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        # the rate limit takes its tokens in a transaction of its own
+        readonly=False,
+    )
+    def catalog(self, store_code, **kwargs):
+        return self._feed(
+            store_code,
+            lambda store, cursor, limit: store._retail_pos_catalog_page(cursor, limit),
+        )
+
+    @http.route(
+        f"{openapi.API_PREFIX}/stores/<string:store_code>/stock",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        # the rate limit takes its tokens in a transaction of its own
+        readonly=False,
+    )
+    def stock(self, store_code, **kwargs):
+        return self._feed(
+            store_code,
+            lambda store, cursor, limit: store._retail_pos_stock_page(cursor, limit),
+        )

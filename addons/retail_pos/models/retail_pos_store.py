@@ -176,7 +176,8 @@ class RetailPosStore(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         stores = super().create(vals_list)
-        for store in stores:
+        # payment mappings given with the store made its point of sale already
+        for store in stores.filtered(lambda store: not store.pos_config_id):
             store._retail_pos_create_config()
         return stores
 

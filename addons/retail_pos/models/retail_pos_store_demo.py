@@ -98,6 +98,7 @@ class RetailPosStore(models.Model):
                         "is_storable": True,
                         "list_price": float(price),
                         "taxes_id": [(6, 0, tax.ids)],
+                        "available_in_pos": True,
                     }
                 )
                 self.env["stock.quant"]._update_available_quantity(

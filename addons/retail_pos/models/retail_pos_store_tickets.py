@@ -392,6 +392,31 @@ class RetailPosStore(models.Model):
         allowed = step / 2 if rounding.rounding_method == "HALF-UP" else step
         return round_amount(allowed, currency.rounding), to_decimal(currency.rounding)
 
+    def _retail_pos_customer(self, ticket):
+        """The ticket's customer: the partner of its loyalty id, else of its
+        email (exact, as the base's import helper compares it); none, an
+        anonymous sale, when Odoo knows neither. A till never creates
+        partners."""
+        customer = ticket.customer
+        Partner = self.env["res.partner"].sudo()
+        if not customer:
+            return Partner
+        helper = self.env["retail.import.helper"].sudo()
+        if customer.loyalty_id:
+            partner = Partner.search(
+                [
+                    ("retail_pos_loyalty_id", "=", customer.loyalty_id),
+                    *helper._retail_company_domain(self.company_id),
+                ],
+                order="company_id, id",
+                limit=1,
+            )
+            if partner:
+                return partner
+        if customer.email:
+            return helper._retail_match_partner(self.company_id, email=customer.email)
+        return Partner
+
     def _retail_pos_order_values(
         self, ticket, session, *, products, taxes, methods, refunded
     ):
@@ -459,7 +484,7 @@ class RetailPosStore(models.Model):
             "user_id": (self.user_id or self.env.user).id,
             "pricelist_id": session.config_id.pricelist_id.id,
             "fiscal_position_id": False,
-            "partner_id": False,
+            "partner_id": self._retail_pos_customer(ticket).id,
             "to_invoice": False,
             "amount_total": float(total_incl),
             "amount_tax": float(total_incl - total_excl),

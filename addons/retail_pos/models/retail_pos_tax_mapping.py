@@ -53,13 +53,28 @@ class RetailPosTaxMapping(models.Model):
     def create(self, vals_list):
         rows = super().create(vals_list)
         rows._retail_pos_release()
+        rows._retail_pos_touch_catalog()
         return rows
 
     def write(self, vals):
+        stores = self.store_id
         res = super().write(vals)
         if {"title", "tax_id"} & set(vals):
             self._retail_pos_release()
+            self.env["retail.pos.product"].sudo()._retail_pos_touch(
+                stores | self.store_id
+            )
         return res
+
+    def unlink(self):
+        stores = self.store_id
+        res = super().unlink()
+        self.env["retail.pos.product"].sudo()._retail_pos_touch(stores)
+        return res
+
+    def _retail_pos_touch_catalog(self):
+        """The tax codes of the stores' catalog items may have changed."""
+        self.env["retail.pos.product"].sudo()._retail_pos_touch(self.store_id)
 
     def _retail_pos_release(self):
         """Tickets held for want of these tax codes are processed again."""

@@ -12,7 +12,7 @@ import functools
 
 from pydantic.json_schema import models_json_schema
 
-from . import schemas
+from . import feeds, schemas
 
 API_PREFIX = "/retail/pos/v1"
 API_VERSION = "1.0.0"
@@ -23,6 +23,8 @@ MODELS = (
     schemas.Cashup,
     schemas.BatchResult,
     schemas.CashupResult,
+    schemas.CatalogPage,
+    schemas.StockPage,
     schemas.ErrorAnswer,
 )
 
@@ -65,6 +67,52 @@ STORE_CODE = {
 }
 
 
+FEED_PARAMETERS = [
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The next_cursor of the previous page; none for the "
+        "whole feed from the start.",
+        "schema": {"type": "string", "maxLength": feeds.MAX_CURSOR_LENGTH},
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"Items per page (default {feeds.DEFAULT_LIMIT}).",
+        "schema": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": feeds.MAX_LIMIT,
+            "default": feeds.DEFAULT_LIMIT,
+        },
+    },
+]
+
+
+def _feed(operation, summary, description, page):
+    refusals = _refusals()
+    refusals["400"] = _json("ErrorAnswer", "The cursor or the limit cannot be used.")
+    del refusals["413"]
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": summary,
+            "description": description
+            + " Items come in the order of their last change: without a "
+            "cursor, the whole feed; with the next_cursor of a page, what "
+            "changed since (a change made while the pages are read comes on "
+            "a later page, never lost). Poll with the last next_cursor.",
+            "parameters": [STORE_CODE, *FEED_PARAMETERS],
+            "responses": {
+                "200": _json(page, "The items changed after the cursor."),
+                **refusals,
+            },
+        }
+    }
+
+
 @functools.cache
 def _document():
     return {
@@ -73,7 +121,8 @@ def _document():
             "title": "Retail POS partner API",
             "version": API_VERSION,
             "description": "Store tills send their tickets and cash-ups to "
-            "Odoo. Every request carries `Authorization: Bearer <store key>`; "
+            "Odoo and read the store's catalog and stock. Every request "
+            "carries `Authorization: Bearer <store key>`; "
             "the key must be one of the store in the path. Money is a decimal "
             "string, times are ISO 8601 with an offset.",
         },
@@ -118,6 +167,21 @@ def _document():
                     },
                 }
             },
+            "/stores/{store_code}/catalog": _feed(
+                "getCatalog",
+                "What the store sells, and what changed",
+                "The products sold in the store's point of sale, with the "
+                "price of its pricelist (taxes included) and the till tax "
+                "code; a product no longer sold comes once with active false.",
+                "CatalogPage",
+            ),
+            "/stores/{store_code}/stock": _feed(
+                "getStock",
+                "Available quantities at the store, and what changed",
+                "The quantity the store's warehouse can promise (on hand less "
+                "reserved) of each product of the catalog.",
+                "StockPage",
+            ),
         },
         "components": {
             "schemas": component_schemas(),

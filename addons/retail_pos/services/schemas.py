@@ -15,6 +15,8 @@ unknown fields are refused.
   :class:`MethodTotal`;
 - :class:`TicketResult`, :class:`BatchResult`, :class:`CashupResult` and
   :class:`FieldError`: the answers;
+- :class:`CatalogPage` with :class:`CatalogItem`, :class:`StockPage` with
+  :class:`StockItem`: the pages of the catalog and stock feeds;
 - :func:`validate_ticket`, :func:`validate_cashup` and
   :func:`validate_envelope`: a document in, the model and the list of field
   errors (``{"field": "lines[0].qty", "message": ...}``) out.
@@ -363,9 +365,71 @@ class CashupResult(BaseModel):
 
 
 class ErrorAnswer(BaseModel):
-    """A refused request (authentication, size, malformed envelope)."""
+    """A refused request (authentication, size, malformed envelope, bad
+    feed parameters)."""
 
     error: str
+    errors: list[FieldError] = []
+
+
+FeedCursor = Annotated[
+    str,
+    Field(
+        description="Where to read from next: give it as ?cursor= to get what "
+        "changed since this page (opaque).",
+        examples=["Y2F0YWxvZzo3NDE6MTI"],
+    ),
+]
+
+
+class CatalogItem(BaseModel):
+    """A product the store sells (or no longer sells: ``active`` false)."""
+
+    sku: str = Field(description="The product's Internal Reference in Odoo.")
+    barcode: str | None
+    name: str
+    price: str = Field(
+        pattern=MONEY_PATTERN,
+        description="Price of one unit at the store's pricelist, taxes "
+        "included, as a decimal string.",
+        examples=["12.50"],
+    )
+    tax_code: str | None = Field(
+        description="The till tax code mapped to the product's tax; null when "
+        "the product's tax is not mapped on the store."
+    )
+    active: bool = Field(
+        description="False once: the product was archived, is no longer sold "
+        "in the point of sale, or its Internal Reference changed."
+    )
+
+
+class CatalogPage(BaseModel):
+    """The answer of ``GET .../catalog``: what changed after the cursor."""
+
+    items: list[CatalogItem]
+    next_cursor: FeedCursor
+    has_more: bool = Field(description="Another page follows at once.")
+
+
+class StockItem(BaseModel):
+    """The quantity of a product the store's warehouse can promise."""
+
+    sku: str
+    barcode: str | None
+    quantity: str = Field(
+        pattern=QTY_PATTERN,
+        description="On hand less reserved, zero or more, as a decimal string.",
+        examples=["12"],
+    )
+
+
+class StockPage(BaseModel):
+    """The answer of ``GET .../stock``: what changed after the cursor."""
+
+    items: list[StockItem]
+    next_cursor: FeedCursor
+    has_more: bool = Field(description="Another page follows at once.")
 
 
 # ----------------------------------------------------------------------

@@ -9,3 +9,6 @@ from . import test_schemas
 from . import test_simulator
 from . import test_store
 from . import test_tickets
+from . import test_feeds
+from . import test_feeds_http
+from . import test_ticket_customer

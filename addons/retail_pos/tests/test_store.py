@@ -16,6 +16,28 @@ class TestStore(PosTestCase):
         self.store.name = "Chiado (Lisbon)"
         self.assertEqual(config.name, "External POS – Chiado (Lisbon)")
 
+    def test_a_store_created_with_its_mappings_has_one_point_of_sale(self):
+        journal = self.env["account.journal"].create(
+            {"name": "Baixa cash", "type": "cash", "code": "BXC"}
+        )
+        cash = self.env["pos.payment.method"].create(
+            {"name": "Baixa cash", "journal_id": journal.id}
+        )
+        Config = self.env["pos.config"]
+        configs = Config.search_count([])
+        store = self.env["retail.pos.store"].create(
+            {
+                "name": "Baixa",
+                "code": "STORE2",
+                "warehouse_id": self.store.warehouse_id.id,
+                "payment_mapping_ids": [
+                    (0, 0, {"code": "CASH", "payment_method_id": cash.id})
+                ],
+            }
+        )
+        self.assertEqual(Config.search_count([]), configs + 1)
+        self.assertEqual(store.pos_config_id.payment_method_ids, cash)
+
     def test_payment_methods_follow_the_mapping(self):
         mapping = self.store.payment_mapping_ids.filtered(lambda r: r.code == "CARD")
         mapping.unlink()
