@@ -74,7 +74,7 @@ def _read_document(store):
     if not store._retail_pos_check_signature(body, signature):
         _logger.info("Refused a request for %s: bad signature", store._retail_key())
         return None, None, json_response(401, error="signature missing or wrong")
-    wait = store._retail_inbound_limiter().acquire(1)
+    wait = store._retail_inbound_tokens().acquire()
     if wait:
         return (
             None,
@@ -171,7 +171,7 @@ class RetailPosApi(http.Controller):
                 store_code[:32],
             )
             return json_response(401, error="authentication failed")
-        wait = store._retail_inbound_limiter().acquire(1)
+        wait = store._retail_inbound_tokens().acquire()
         if wait:
             return json_response(429, error="rate limit exceeded", retry_after=wait)
         args = request.httprequest.args
