@@ -227,13 +227,12 @@ class Retail3plProviderShipments(models.Model):
             **order._retail_synced_values(),
         }
         if backorder:
+            # the rest of the order: a later (or late) shipment applies to it
             values.update(
-                odoo_id=backorder.id,
-                picking_ids=[fields.Command.link(backorder.id)],
-                remote_state="partial",
+                odoo_id=backorder.id, picking_ids=[fields.Command.link(backorder.id)]
             )
-        elif order.remote_state not in ("cancel_requested", "cancel_refused"):
-            values["remote_state"] = "shipped"
+        if backorder and not final:
+            values["remote_state"] = "partial"
         else:
             values["remote_state"] = "shipped"
             self._retail_open_exceptions(
@@ -243,6 +242,23 @@ class Retail3plProviderShipments(models.Model):
                 ]
             )._resolve(self.env._("The order shipped."))
         order.write(values)
+        if backorder and final:
+            self._retail_raise_exception(
+                flow="inbound",
+                category="conflict",
+                message=f"The final shipment {shipment.shipment_ref} of fulfilment "
+                f"order {order.external_id} did not ship everything: the rest is "
+                f"in backorder {backorder.name}.",
+                hint=self.env._(
+                    "The provider ships nothing more of this order: deliver "
+                    "%(backorder)s another way (another warehouse) or cancel it, "
+                    "and tell the customer. Then ignore this exception.",
+                    backorder=backorder.name,
+                ),
+                res_model="stock.picking",
+                res_id=backorder.id,
+                remote_ref=order.external_id,
+            )
         if shipment.carrier and not carrier:
             self._retail_raise_exception(
                 flow="inbound",

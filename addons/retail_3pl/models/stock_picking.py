@@ -71,7 +71,12 @@ class StockPicking(models.Model):
         requested = self.browse()
         for picking in self:
             orders = picking.sudo().threepl_order_ids.filtered(
-                lambda o, p=picking: o.odoo_id == p and o.remote_state in AT_PROVIDER
+                lambda o, p=picking: (
+                    o.odoo_id == p
+                    and o.remote_state in AT_PROVIDER
+                    # after a final shipment the provider ships nothing more
+                    and not o.final_received
+                )
             )
             if orders:
                 orders._threepl_request_cancel()
