@@ -1,6 +1,7 @@
 from . import retail_3pl_provider
 from . import retail_3pl_provider_generic
 from . import retail_3pl_provider_shipments
+from . import retail_3pl_provider_receipts
 from . import retail_3pl_carrier_map
 from . import retail_3pl_picking
 from . import retail_3pl_shipment

@@ -10,8 +10,8 @@ from ..services import contract
 REMOTE_STATES = [
     ("queued", "To send"),
     ("accepted", "Accepted"),
-    ("partial", "Partly shipped"),
-    ("shipped", "Shipped"),
+    ("partial", "Partly shipped / received"),
+    ("shipped", "Shipped / received"),
     ("cancel_requested", "Cancel requested"),
     ("cancel_refused", "Cancel refused"),
     ("cancelled", "Cancelled"),
@@ -41,7 +41,7 @@ class Retail3plPicking(models.Model):
 
     _name = "retail.3pl.picking"
     _inherit = "retail.binding.mixin"
-    _description = "3PL Fulfilment Order"
+    _description = "3PL Order"
     _order = "id desc"
     _rec_name = "external_id"
 
@@ -71,6 +71,15 @@ class Retail3plPicking(models.Model):
         help="The delivery sent and the backorders its shipments left.",
     )
     warehouse_id = fields.Many2one("stock.warehouse", required=True, readonly=True)
+    kind = fields.Selection(
+        [("delivery", "Fulfilment order"), ("receipt", "Receipt notice")],
+        default="delivery",
+        required=True,
+        readonly=True,
+        help="Fulfilment order: an outgoing delivery the provider ships. "
+        "Receipt notice: an incoming receipt announced to the provider, "
+        "validated by its confirmation.",
+    )
     remote_state = fields.Selection(
         REMOTE_STATES, default="queued", required=True, index=True
     )
@@ -113,11 +122,20 @@ class Retail3plPicking(models.Model):
         db_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid")
         return f"{(db_uuid or 'odoo')[:8]}-{picking.id}"
 
+    def _threepl_label(self):
+        self.ensure_one()
+        what = "Receipt notice" if self.kind == "receipt" else "Fulfilment order"
+        return f"{what} {self.external_id}"
+
     @api.model
     def _threepl_release(self, provider, picking):
-        """Make the fulfilment order of ``picking`` and queue its sending."""
+        """Make the fulfilment order (or, for an incoming picking, the
+        receipt notice) of ``picking`` and queue its sending."""
         order = self.create(
             {
+                "kind": "receipt"
+                if picking.picking_type_code == "incoming"
+                else "delivery",
                 "backend_id": provider.id,
                 "odoo_id": picking.id,
                 "picking_ids": [fields.Command.link(picking.id)],
@@ -128,9 +146,9 @@ class Retail3plPicking(models.Model):
         )
         picking.message_post(
             body=self.env._(
-                "Released to %(provider)s as fulfilment order %(ref)s.",
+                "Released to %(provider)s: %(label)s.",
                 provider=provider.display_name,
-                ref=order.external_id,
+                label=order._threepl_label(),
             )
         )
         order._threepl_queue("send")
@@ -162,7 +180,7 @@ class Retail3plPicking(models.Model):
         """
         self.ensure_one()
         provider = self.backend_id
-        label = f"Fulfilment order {self.external_id} ({self.odoo_id.name})"
+        label = f"{self._threepl_label()} ({self.odoo_id.name})"
         try:
             if not provider._retail_is_accepting():
                 raise errors.BackendPausedError(
@@ -219,6 +237,9 @@ class Retail3plPicking(models.Model):
         picking = self.odoo_id
         if self.remote_state != "queued":
             return f"Already {self.remote_state}: nothing sent."
+        if picking.state == "cancel" and self.kind == "receipt":
+            self.write({"remote_state": "cancelled"})
+            return "The receipt was cancelled before it was announced: nothing sent."
         if picking.state == "cancel":
             # cancelled before it was sent: an earlier attempt rolled back
             # may still have reached the provider, so it is told (a provider
@@ -231,6 +252,8 @@ class Retail3plPicking(models.Model):
             )
             return self._threepl_cancel()
         self.write({"send_attempted": True})
+        if self.kind == "receipt":
+            return self._threepl_send_receipt()
         answer = self.backend_id._threepl_adapter("send_order")(self)
         self.write(
             {
@@ -254,17 +277,24 @@ class Retail3plPicking(models.Model):
             self._threepl_request_cancel()
         return f"Fulfilment order {self.external_id}: {answer.status}"
 
-    def _threepl_order_document(self):
-        """The :class:`~..services.contract.FulfillmentOrder` of this order.
+    def _threepl_send_receipt(self):
+        """Announce the receipt (a receipt notice is sent again as is)."""
+        self.backend_id._threepl_adapter("send_receipt")(self._threepl_receipt_notice())
+        self.write({"remote_state": "accepted", **self._retail_synced_values()})
+        self.odoo_id.message_post(
+            body=self.env._(
+                "Receipt notice %(ref)s sent to %(provider)s.",
+                ref=self.external_id,
+                provider=self.backend_id.display_name,
+            )
+        )
+        self.env["retail.event"]._release([wait_keys.make(ORDER_KEY, self.external_id)])
+        return f"{self._threepl_label()}: announced"
 
-        A line's ``line_ref`` is its move's id, the same on every attempt;
-        ``sent_lines`` keeps what was sent by ``line_ref``, for reading the
-        provider's shipments.
-        """
-        self.ensure_one()
+    def _threepl_lines(self):
+        """``(lines, sent_lines)`` of the picking's moves (see
+        :meth:`_threepl_order_document`); a product without SKU raises."""
         picking = self.odoo_id
-        provider = self.backend_id
-        partner = picking.partner_id
         lines, sent, missing_sku = [], {}, []
         for move in picking.move_ids.filtered(lambda m: m.state != "cancel"):
             sku = move.product_id.default_code
@@ -281,7 +311,7 @@ class Retail3plPicking(models.Model):
                 {
                     "line_ref": line_ref,
                     "sku": sku,
-                    # in the product's unit: shipments are read in it too
+                    # in the product's unit: what comes back is read in it too
                     "qty": move.product_qty,
                     "uom": move.product_id.uom_id.name,
                     # a lot asked for: the one lot the delivery reserved
@@ -290,13 +320,51 @@ class Retail3plPicking(models.Model):
             )
         if missing_sku:
             raise errors.MappingError(
-                f"Delivery {picking.name}: products without an internal "
+                f"{picking.name}: products without an internal "
                 f"reference (SKU): {', '.join(missing_sku)}.",
                 hint=self.env._(
                     "Give these products the internal reference the provider "
                     "knows them by, then press Retry."
                 ),
             )
+        return lines, sent
+
+    def _threepl_receipt_notice(self):
+        """The :class:`~..services.contract.ReceiptNotice` of this receipt."""
+        self.ensure_one()
+        picking = self.odoo_id
+        lines, sent = self._threepl_lines()
+        document = contract.build(
+            contract.ReceiptNotice,
+            {
+                "message_id": self.message_id,
+                "receipt_ref": self.external_id,
+                "po_ref": picking.origin or None,
+                "warehouse_code": self.warehouse_id.code,
+                "expected_date": picking.scheduled_date or None,
+                "lines": [
+                    {k: v for k, v in line.items() if k != "lot"} for line in lines
+                ],
+            },
+            f"receipt notice {self.external_id} ({picking.name})",
+            hint=self.env._("Correct %(path)s on the receipt, then press Retry."),
+        )
+        if self.sent_lines != sent:
+            self.write({"sent_lines": sent})
+        return document
+
+    def _threepl_order_document(self):
+        """The :class:`~..services.contract.FulfillmentOrder` of this order.
+
+        A line's ``line_ref`` is its move's id, the same on every attempt;
+        ``sent_lines`` keeps what was sent by ``line_ref``, for reading the
+        provider's shipments.
+        """
+        self.ensure_one()
+        picking = self.odoo_id
+        provider = self.backend_id
+        partner = picking.partner_id
+        lines, sent = self._threepl_lines()
         carrier = picking.carrier_id
         data = {
             "message_id": self.message_id,

@@ -67,10 +67,21 @@ class Retail3plProviderShipments(models.Model):
             return bool(order) and order.remote_state != "queued"
         return super()._retail_wait_satisfied(key)
 
-    def _threepl_order_of(self, message, order_ref):
-        """The fulfilment order ``order_ref`` sent by Odoo, locked."""
+    def _threepl_order_of(self, message, order_ref, kind="delivery"):
+        """The fulfilment order (or receipt notice) ``order_ref`` sent by
+        Odoo, locked."""
         locks.advisory_lock(self.env.cr, self._retail_key(), f"order:{order_ref}")
         order = self.env["retail.3pl.picking"]._retail_get(self, order_ref)
+        if order and order.kind != kind:
+            raise errors.MappingError(
+                f"3PL message {message.message_id} ({message.type}) is about "
+                f"{order_ref}, which is a {order.kind}, not a {kind}.",
+                hint=self.env._(
+                    "The provider mixed up its references: ask it to correct "
+                    "the message, then ignore this exception."
+                ),
+                details={"remote_ref": f"order:{order_ref}"},
+            )
         if not order or order.remote_state == "queued":
             raise errors.MappingError(
                 f"3PL message {message.message_id} ({message.type}) is about "
@@ -346,8 +357,15 @@ class Retail3plProviderShipments(models.Model):
     # ------------------------------------------------------------------
     # validating a delivery
     # ------------------------------------------------------------------
-    def _threepl_validate(self, order, picking, shipped, *, final, carrier, numbers):
-        """Validate ``picking`` with what shipped; return its backorder or empty.
+    def _threepl_validate(
+        self, order, picking, shipped, *, final, carrier=None, numbers=()
+    ):
+        """Validate ``picking`` with what shipped (or, for a receipt, what
+        was received); return its backorder or empty.
+
+        The rest is cancelled instead of left in a backorder only for a
+        delivery, once the provider said the shipment was final and the
+        short shipment policy says so.
 
         Tracking and carrier are written first (what validating a delivery
         sends on, e.g. to a shop, reads them).
@@ -368,7 +386,8 @@ class Retail3plProviderShipments(models.Model):
             demand = sum(product_moves.mapped("product_qty"))
             if bucket["qty"] > demand + EPSILON:
                 raise errors.ConflictError(
-                    f"Fulfilment order {order.external_id}: the provider shipped "
+                    f"{order._threepl_label()}: the provider "
+                    f"{'received' if order.kind == 'receipt' else 'shipped'} "
                     f"{bucket['qty']:g} x {product.default_code}, but only "
                     f"{demand:g} are open on {picking.name}.",
                     hint=self.env._(
@@ -376,7 +395,7 @@ class Retail3plProviderShipments(models.Model):
                         "units by hand if they did leave, then ignore this "
                         "exception."
                     ),
-                    details={"remote_ref": f"order:{order.external_id}"},
+                    details={"remote_ref": f"order:{order.external_id}", "over": True},
                 )
             self._threepl_check_tracking(order, product, bucket)
         picking_values = {}
@@ -403,11 +422,16 @@ class Retail3plProviderShipments(models.Model):
         shipped_moves = moves.filtered(lambda m: m.move_line_ids)
         if not shipped_moves:
             raise errors.ConflictError(
-                f"Fulfilment order {order.external_id}: the shipment ships nothing "
-                f"open on {picking.name}.",
+                f"{order._threepl_label()}: the message moves nothing open on "
+                f"{picking.name}.",
                 hint=self.env._("Check the shipment with the provider."),
             )
-        cancel_rest = left_over and final and self.short_shipment_policy == "cancel"
+        cancel_rest = (
+            left_over
+            and final
+            and order.kind == "delivery"
+            and self.short_shipment_policy == "cancel"
+        )
         context = {
             "skip_backorder": True,
             "skip_sms": True,

@@ -46,18 +46,25 @@ class StockPicking(models.Model):
 
         A delivery is sent once: not again when it already has a fulfilment
         order, nor when it is the backorder of one (the provider ships the
-        rest of that order).
+        rest of that order). Receipts of the warehouse are announced once
+        ready, the same way.
         """
         if self.env.context.get("threepl_no_release"):
             return
         Order = self.env["retail.3pl.picking"].sudo()
         for picking in self.sudo():
-            if picking.picking_type_code != "outgoing":
+            if picking.picking_type_code not in ("outgoing", "incoming"):
                 continue
             provider = picking._threepl_provider()
             if not provider:
                 continue
-            if picking.state not in RELEASED_STATES[provider.release_policy]:
+            # a receipt is announced once it is ready (expected for sure)
+            policy = (
+                "reserved"
+                if picking.picking_type_code == "incoming"
+                else provider.release_policy
+            )
+            if picking.state not in RELEASED_STATES[policy]:
                 continue
             if picking.threepl_order_ids or picking.backorder_id.threepl_order_ids:
                 continue
@@ -73,6 +80,9 @@ class StockPicking(models.Model):
             orders = picking.sudo().threepl_order_ids.filtered(
                 lambda o, p=picking: (
                     o.odoo_id == p
+                    # a receipt notice is not withdrawn: the receipt just
+                    # never comes
+                    and o.kind == "delivery"
                     and o.remote_state in AT_PROVIDER
                     # after a final shipment the provider ships nothing more
                     and not o.final_received

@@ -148,7 +148,9 @@ class CancelAnswer(Document):
     """The provider's answer to a cancel: a cancel is only a request."""
 
     status: Literal["cancelled", "partial", "rejected"]
-    lines: Annotated[list[CancelledLine], Field(max_length=1000)] = ()
+    lines: Annotated[list[CancelledLine], Field(max_length=1000)] = Field(
+        default_factory=list
+    )
     reason: Text | None = None
 
 
@@ -163,7 +165,7 @@ class ReceiptLine(Document):
     sku: Ref
     qty: PositiveQty
     uom: Ref = "Units"
-    lots: Annotated[list[Lot], Field(max_length=1000)] = ()
+    lots: Annotated[list[Lot], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class ReceiptNotice(Document):
@@ -187,7 +189,9 @@ class InventoryItem(Document):
     sku: Ref
     on_hand: StockQty
     available: StockQty | None = None
-    lots: Annotated[list[StockLot], Field(max_length=1000)] = ()
+    lots: Annotated[list[StockLot], Field(max_length=1000)] = Field(
+        default_factory=list
+    )
 
 
 class InventoryAnswer(Document):
@@ -204,8 +208,10 @@ class ShippedLine(Document):
     line_ref: Ref
     sku: Ref
     qty: PositiveQty
-    lots: Annotated[list[Lot], Field(max_length=1000)] = ()
-    serials: Annotated[list[Ref], Field(max_length=10_000)] = ()
+    lots: Annotated[list[Lot], Field(max_length=1000)] = Field(default_factory=list)
+    serials: Annotated[list[Ref], Field(max_length=10_000)] = Field(
+        default_factory=list
+    )
 
 
 class Package(Document):
@@ -239,7 +245,7 @@ class ReceivedLine(Document):
     line_ref: Ref
     sku: Ref
     qty: StockQty
-    lots: Annotated[list[Lot], Field(max_length=1000)] = ()
+    lots: Annotated[list[Lot], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class ReceiptConfirmed(Document):
@@ -258,7 +264,7 @@ class ReturnedLine(Document):
     sku: Ref
     qty: PositiveQty
     condition: Literal["sellable", "damaged"]
-    lots: Annotated[list[Lot], Field(max_length=1000)] = ()
+    lots: Annotated[list[Lot], Field(max_length=1000)] = Field(default_factory=list)
 
 
 class ReturnReceived(Document):

@@ -3,7 +3,8 @@
 - :func:`shipped_by_line` sums a shipment's packages into one
   :class:`Shipped` per line of the fulfilment order, checking each line
   against what was sent (its ``line_ref`` and ``sku``) and the lots against
-  the quantities;
+  the quantities; :func:`received_by_line` does the same for a receipt
+  confirmation;
 - :func:`tracking_numbers` lists a shipment's tracking numbers;
 - :func:`merge_tracking` merges tracking numbers into a picking's field,
   never losing one already there.
@@ -41,52 +42,69 @@ def shipped_by_line(shipment, sent_lines):
     quantities do not add up to the line's, or a serial given twice, raise
     PayloadValidationError.
     """
+    return _by_line(
+        (line for package in shipment.packages for line in package.lines),
+        sent_lines,
+        f"Shipment {shipment.shipment_ref} of order {shipment.order_ref}",
+        "ships",
+    )
+
+
+def received_by_line(confirmation, sent_lines):
+    """``{line_ref: Shipped}`` of a :class:`~.contract.ReceiptConfirmed`,
+    checked as :func:`shipped_by_line` checks a shipment (lines received
+    with no quantity are left out)."""
+    return _by_line(
+        (line for line in confirmation.lines if line.qty > EPSILON),
+        sent_lines,
+        f"The confirmation of receipt {confirmation.receipt_ref}",
+        "receives",
+    )
+
+
+def _by_line(lines, sent_lines, label, verb):
     shipped, unknown, mismatched = {}, [], []
-    for package in shipment.packages:
-        for line in package.lines:
-            sku = sent_lines.get(line.line_ref)
-            if sku is None:
-                unknown.append(f"{line.line_ref} ({line.sku})")
-                continue
-            if sku != line.sku:
-                mismatched.append(f"{line.line_ref}: {line.sku} instead of {sku}")
-                continue
-            lot_qty = sum(lot.qty for lot in line.lots)
-            if line.lots and abs(lot_qty - line.qty) > EPSILON:
-                raise PayloadValidationError(
-                    f"Shipment {shipment.shipment_ref} of order "
-                    f"{shipment.order_ref}: the lots of line {line.line_ref} "
-                    f"({line.sku}) add up to {lot_qty:g}, not {line.qty:g}.",
-                    hint="Ask the provider to send the shipment again with "
-                    "lot quantities that add up, then ignore this exception.",
-                )
-            entry = shipped.setdefault(
-                line.line_ref, Shipped(line_ref=line.line_ref, sku=line.sku)
+    for line in lines:
+        sku = sent_lines.get(line.line_ref)
+        if sku is None:
+            unknown.append(f"{line.line_ref} ({line.sku})")
+            continue
+        if sku != line.sku:
+            mismatched.append(f"{line.line_ref}: {line.sku} instead of {sku}")
+            continue
+        lot_qty = sum(lot.qty for lot in line.lots)
+        if line.lots and abs(lot_qty - line.qty) > EPSILON:
+            raise PayloadValidationError(
+                f"{label}: the lots of line {line.line_ref} ({line.sku}) add up "
+                f"to {lot_qty:g}, not {line.qty:g}.",
+                hint="Ask the provider to send the message again with lot "
+                "quantities that add up, then ignore this exception.",
             )
-            entry.qty += line.qty
-            entry.lots.extend((lot.lot, lot.qty, lot.expiry) for lot in line.lots)
-            entry.serials.extend(line.serials)
+        entry = shipped.setdefault(
+            line.line_ref, Shipped(line_ref=line.line_ref, sku=line.sku)
+        )
+        entry.qty += line.qty
+        entry.lots.extend((lot.lot, lot.qty, lot.expiry) for lot in line.lots)
+        entry.serials.extend(getattr(line, "serials", ()))
     problems = []
     if unknown:
-        problems.append(f"lines the order does not have: {', '.join(unknown)}")
+        problems.append(f"lines Odoo did not send: {', '.join(unknown)}")
     if mismatched:
         problems.append(f"lines with another SKU: {', '.join(mismatched)}")
     if problems:
         raise MappingError(
-            f"Shipment {shipment.shipment_ref} of order {shipment.order_ref} "
-            f"ships {'; '.join(problems)}.",
-            hint="The provider shipped something Odoo did not ask for: check "
-            "the shipment with the provider and correct the delivery by hand "
-            "if it is right, then ignore this exception.",
+            f"{label} {verb} {'; '.join(problems)}.",
+            hint="The provider reports something Odoo did not ask for: check "
+            "it with the provider and correct the picking by hand if it is "
+            "right, then ignore this exception.",
         )
     for entry in shipped.values():
         if len(set(entry.serials)) != len(entry.serials):
             raise PayloadValidationError(
-                f"Shipment {shipment.shipment_ref} of order {shipment.order_ref} "
-                f"gives a serial number twice for line {entry.line_ref} "
+                f"{label} gives a serial number twice for line {entry.line_ref} "
                 f"({entry.sku}).",
-                hint="Ask the provider to send the shipment again with the "
-                "serial numbers shipped, then ignore this exception.",
+                hint="Ask the provider to send the message again with the "
+                "serial numbers concerned, then ignore this exception.",
             )
     return shipped
 

@@ -151,6 +151,37 @@ class ThreeplTestMixin(ConnectorTestMixin):
             picking.action_confirm()
         return picking
 
+    def receipt(self, *lines, origin="PO0001"):
+        """An incoming picking of ``(product, qty)`` lines, confirmed."""
+        picking_type = self.warehouse.in_type_id
+        supplier = self.env.ref("stock.stock_location_suppliers")
+        stock = self.warehouse.lot_stock_id
+        picking = self.env["stock.picking"].create(
+            {
+                "picking_type_id": picking_type.id,
+                "partner_id": self.customer.id,
+                "origin": origin,
+                "location_id": supplier.id,
+                "location_dest_id": stock.id,
+                "move_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "product_uom": product.uom_id.id,
+                            "location_id": supplier.id,
+                            "location_dest_id": stock.id,
+                        },
+                    )
+                    for product, qty in lines
+                ],
+            }
+        )
+        picking.action_confirm()
+        return picking
+
     def order_of(self, picking):
         return self.env["retail.3pl.picking"].search(
             [("picking_ids", "in", picking.ids)], limit=1

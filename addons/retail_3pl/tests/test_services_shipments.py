@@ -59,6 +59,7 @@ class TestShippedByLine(unittest.TestCase):
             )
         message = str(caught.exception)
         self.assertIn("99 (HAT)", message)
+        self.assertIn("lines Odoo did not send", message)
         self.assertIn("11: TOTE instead of MUG", message)
 
     def test_lots_must_add_up(self):
