@@ -3,11 +3,13 @@ from . import retail_3pl_provider_generic
 from . import retail_3pl_provider_shipments
 from . import retail_3pl_provider_receipts
 from . import retail_3pl_provider_inventory
+from . import retail_3pl_provider_returns
 from . import retail_3pl_carrier_map
 from . import retail_3pl_picking
 from . import retail_3pl_shipment
 from . import retail_3pl_stock_check
 from . import retail_3pl_stock_check_line
+from . import retail_3pl_return
 from . import stock_warehouse
 from . import stock_picking
 from . import stock_move
