@@ -175,10 +175,17 @@ class Retail3plPicking(models.Model):
     def _threepl_job(self, what):
         """Send the request ``what`` (queued job): ``send`` or ``cancel``.
 
-        Transient errors postpone the job (a wait spends no try); permanent
-        ones put the order in error with a sync exception.
+        The job runs as the user whose change queued it (a salesman
+        confirming an order, a stock user cancelling a delivery), who may
+        neither edit 3PL orders nor read the provider's credentials: the
+        request is the connector's work, done as the system.
         """
         self.ensure_one()
+        return self.sudo()._threepl_run(what)
+
+    def _threepl_run(self, what):
+        """Transient errors postpone the job (a wait spends no try); permanent
+        ones put the order in error with a sync exception."""
         provider = self.backend_id
         label = f"{self._threepl_label()} ({self.odoo_id.name})"
         try:

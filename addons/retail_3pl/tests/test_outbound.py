@@ -299,3 +299,29 @@ class TestCancel(ThreeplTestCase):
             self.sim.calls.outcomes(operation="order.cancel"), ["cancelled"]
         )
         self.assertEqual(picking.state, "cancel")
+
+
+class TestSentByOtherUsers(ThreeplTestCase):
+    def test_a_stock_user_confirming_and_cancelling_sends_as_the_system(self):
+        """The job runner runs a job as the user who queued it, without
+        superuser rights: the clerk may not edit 3PL orders, the job may."""
+        from odoo.tests import new_test_user
+
+        clerk = new_test_user(
+            self.env, login="tpl_clerk", groups="base.group_user,stock.group_stock_user"
+        )
+        tote = self.product("TOTE")
+        with trap_jobs() as trap:
+            picking = self.delivery((tote, 1), confirm=False).with_user(clerk)
+            picking.action_confirm()
+            trap.assert_jobs_count(1)
+        order = self.order_of(picking).with_user(clerk)
+        order._threepl_job("send")
+        self.assertEqual(order.remote_state, "accepted")
+        self.assertEqual(picking.threepl_state, "accepted")
+        with trap_jobs() as trap:
+            picking.action_cancel()
+            trap.assert_jobs_count(1)
+        order._threepl_job("cancel")
+        self.assertEqual(order.remote_state, "cancelled")
+        self.assertEqual(picking.state, "cancel")
