@@ -1,0 +1,1 @@
+from .generic_provider import GenericProviderSimulator  # noqa: F401
