@@ -39,6 +39,7 @@ MESSAGES = WebhookIntake(
     header_whitelist=HEADERS,
     validate=_validate,
     json_limits=LIMITS,
+    backend_fields=("signing_secret",),
 )
 
 
