@@ -174,6 +174,9 @@ class TestMessagesHttp(ThreeplHttpCase):
         url = self.base_url() + self.intake_route.format(backend=self.backend)
         with trap_jobs() as trap:
             delivered = self.sim.deliver(url, session=self.opener)
+            # the dispatcher, woken by the request's commit, queues its job
+            self.env.invalidate_all()
+            self.env["retail.event"]._retail_dispatch()
             trap.assert_jobs_count(1)
         self.env.invalidate_all()
         self.assertEqual(len(delivered), 1)
