@@ -11,6 +11,9 @@ from odoo.fields import Domain
 from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
+from odoo.addons.queue_job import delay as job_delay
+from odoo.addons.queue_job.job import ENQUEUED, PENDING, WAIT_DEPENDENCIES, Job
+from odoo.addons.queue_job.utils import must_run_without_delay
 
 from ..services import errors, wait_keys
 from ..services.pg import short_transaction
@@ -47,6 +50,9 @@ PERSONAL_EXPORT_PREFIX = "_retail_personal_export_prefix"
 REQUEUE_BATCH = 500
 REQUEUE_AFTER = timedelta(minutes=5)
 #: events turned into jobs per transaction by the dispatcher
+#: states of a job that has not started: a new job with its identity key is
+#: not created (as queue_job's with_delay() decides)
+JOB_WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
 DISPATCH_BATCH = 200
 #: the dispatcher keeps looking for work this long after it last found some
 #: (longer than the waker's interval, so that no stored event waits for the
@@ -598,28 +604,83 @@ class RetailEvent(models.Model):
         return row[0], row[1]
 
     def _enqueue(self):
-        """Queue the processing job of each event (one job per event)."""
+        """Queue the processing job of each event (one job per event).
+
+        Several events get their jobs in one insert; an event whose job is
+        already waiting to run (same identity key) keeps that job.
+        """
+        if not self:
+            return True
+        if len(self) == 1 or job_delay.Job is not Job or must_run_without_delay(self.env):
+            # one by one through with_delay(): what queue_job's test helpers
+            # (trap_jobs, the no-delay mode) watch
+            for event in self:
+                event._enqueue_one()
+            return True
+        identity = {event: event._job_identity_key() for event in self}
+        waiting = {
+            job.identity_key: job.uuid
+            for job in self.env["queue.job"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("identity_key", "in", list(identity.values())),
+                    ("state", "in", list(JOB_WAITING_STATES)),
+                ],
+                ["identity_key", "uuid"],
+            )
+        }
         options_of = {}
+        jobs = {}
         for event in self:
-            flow = "reconcile" if event.origin == "poll" else "inbound"
-            key = (event.backend_model, event.backend_id, flow)
-            if key not in options_of:
-                backend = event._get_backend()
-                # no backend: the job function's channel, the job fails at once
-                options_of[key] = backend._retail_job_options(flow) if backend else {}
-            options = options_of[key]
-            job = event.with_delay(
-                identity_key=f"retail.event:{event.id}",
-                description=self.env._("Process %(event)s", event=event.display_name),
-                **options,
-            )._process()
+            if identity[event] in waiting:
+                continue
+            jobs[event] = Job(
+                event._process,
+                identity_key=identity[event],
+                description=event._job_description(),
+                **event._job_options(options_of),
+            )
+        if jobs:
+            queue_job = self.env["queue.job"]
+            queue_job.with_context(_job_edit_sentinel=queue_job.EDIT_SENTINEL).sudo().create(
+                [job._store_values(create=True) for job in jobs.values()]
+            )
+        for event in self:
+            job = jobs.get(event)
             event.write(
                 {
                     "state": "queued",
-                    "job_uuid": getattr(job, "uuid", False) or False,
+                    "job_uuid": job.uuid if job else waiting[identity[event]],
                 }
             )
         return True
+
+    def _enqueue_one(self):
+        self.ensure_one()
+        job = self.with_delay(
+            identity_key=self._job_identity_key(),
+            description=self._job_description(),
+            **self._job_options({}),
+        )._process()
+        self.write({"state": "queued", "job_uuid": getattr(job, "uuid", False) or False})
+
+    def _job_identity_key(self):
+        return f"retail.event:{self.id}"
+
+    def _job_description(self):
+        return self.env._("Process %(event)s", event=self.display_name)
+
+    def _job_options(self, cache):
+        """The job options of the event's backend and flow, memoised in
+        ``cache`` (a dict shared by the events of one batch)."""
+        flow = "reconcile" if self.origin == "poll" else "inbound"
+        key = (self.backend_model, self.backend_id, flow)
+        if key not in cache:
+            backend = self._get_backend()
+            # no backend: the job function's channel, the job fails at once
+            cache[key] = backend._retail_job_options(flow) if backend else {}
+        return cache[key]
 
     # ------------------------------------------------------------------
     # dispatching (cron)

@@ -269,3 +269,85 @@ class TestDispatchSoon(RetailTestCase):
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
             before,
         )
+
+
+class TestDispatchBatch(RetailTestCase):
+    """The dispatcher creates a batch's jobs in one insert: the same jobs as
+    one with_delay() each."""
+
+    def stored(self, *keys):
+        events = self.Event.browse()
+        for key in keys:
+            event, _created = self.store_event(
+                "partner/upsert", self.partner_payload(key), key=key
+            )
+            events |= event
+        return events
+
+    def job_of(self, event):
+        return self.env["queue.job"].search([("uuid", "=", event.job_uuid)])
+
+    def test_batch_jobs_are_those_of_with_delay(self):
+        single, *batch = self.stored("s1", "b1", "b2", "b3")
+        single._enqueue()
+        batch = self.Event.union(*batch)
+        with self.assertQueryCount(__system__=8):
+            batch._enqueue()
+        reference = self.job_of(single)
+        fields = (
+            "model_name",
+            "method_name",
+            "channel",
+            "channel_method_name",
+            "job_function_id",
+            "priority",
+            "max_retries",
+            "state",
+            "company_id",
+            "user_id",
+        )
+        for event in batch:
+            self.assertEqual(event.state, "queued")
+            job = self.job_of(event)
+            self.assertEqual(len(job), 1)
+            self.assertEqual(job.identity_key, f"retail.event:{event.id}")
+            self.assertEqual(job.records, event)
+            self.assertEqual(job.name, f"Process {event.display_name}")
+            self.assertEqual(
+                job.func_string, f"retail.event({event.id},)._process()"
+            )
+            for name in fields:
+                self.assertEqual(job[name], reference[name], name)
+        self.assertEqual(len(set(batch.mapped("job_uuid"))), 3)
+
+    def test_an_event_whose_job_waits_keeps_it(self):
+        first, second = self.stored("w1", "w2")
+        first._enqueue()
+        waiting = self.job_of(first)
+        # back to received, as a replay whose old job has not run yet
+        first.write({"state": "received", "job_uuid": False})
+        (first | second)._enqueue()
+        self.assertEqual(first.job_uuid, waiting.uuid)
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("identity_key", "=", f"retail.event:{first.id}")]
+            ),
+            1,
+        )
+        self.assertTrue(self.job_of(second))
+        self.assertNotEqual(second.job_uuid, first.job_uuid)
+
+    def test_a_finished_job_does_not_stop_a_new_one(self):
+        (event,) = self.stored("f1")
+        other = self.stored("f2")
+        event._enqueue()
+        self.job_of(event).state = "done"
+        event.write({"state": "received", "job_uuid": False})
+        (event | other)._enqueue()
+        self.assertEqual(
+            self.env["queue.job"].search_count(
+                [("identity_key", "=", f"retail.event:{event.id}")]
+            ),
+            2,
+        )
+        self.assertEqual(self.job_of(event).state, "pending")
