@@ -611,7 +611,11 @@ class RetailEvent(models.Model):
         """
         if not self:
             return True
-        if len(self) == 1 or job_delay.Job is not Job or must_run_without_delay(self.env):
+        if (
+            len(self) == 1
+            or job_delay.Job is not Job
+            or must_run_without_delay(self.env)
+        ):
             # one by one through with_delay(): what queue_job's test helpers
             # (trap_jobs, the no-delay mode) watch
             for event in self:
@@ -643,9 +647,9 @@ class RetailEvent(models.Model):
             )
         if jobs:
             queue_job = self.env["queue.job"]
-            queue_job.with_context(_job_edit_sentinel=queue_job.EDIT_SENTINEL).sudo().create(
-                [job._store_values(create=True) for job in jobs.values()]
-            )
+            queue_job.with_context(
+                _job_edit_sentinel=queue_job.EDIT_SENTINEL
+            ).sudo().create([job._store_values(create=True) for job in jobs.values()])
         for event in self:
             job = jobs.get(event)
             event.write(
@@ -663,7 +667,9 @@ class RetailEvent(models.Model):
             description=self._job_description(),
             **self._job_options({}),
         )._process()
-        self.write({"state": "queued", "job_uuid": getattr(job, "uuid", False) or False})
+        self.write(
+            {"state": "queued", "job_uuid": getattr(job, "uuid", False) or False}
+        )
 
     def _job_identity_key(self):
         return f"retail.event:{self.id}"

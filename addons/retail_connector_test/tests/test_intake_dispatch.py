@@ -313,9 +313,7 @@ class TestDispatchBatch(RetailTestCase):
             self.assertEqual(job.identity_key, f"retail.event:{event.id}")
             self.assertEqual(job.records, event)
             self.assertEqual(job.name, f"Process {event.display_name}")
-            self.assertEqual(
-                job.func_string, f"retail.event({event.id},)._process()"
-            )
+            self.assertEqual(job.func_string, f"retail.event({event.id},)._process()")
             for name in fields:
                 self.assertEqual(job[name], reference[name], name)
         self.assertEqual(len(set(batch.mapped("job_uuid"))), 3)

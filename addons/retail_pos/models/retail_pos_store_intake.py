@@ -58,8 +58,9 @@ class RetailPosStore(models.Model):
 
         ``documents`` are the envelope's tickets, in request order; each
         result is ``{"ticket_id", "status", "errors"}`` with status
-        ``accepted`` (stored now, queued), ``duplicate`` (stored before) or
-        ``rejected`` (with its field errors, nothing stored).
+        ``accepted`` (stored now; the dispatcher queues its job), ``duplicate``
+        (stored before) or ``rejected`` (with its field errors, nothing
+        stored).
         """
         self.ensure_one()
         Event = self.env["retail.event"].sudo()
@@ -110,7 +111,7 @@ class RetailPosStore(models.Model):
                     "errors": [],
                 }
             )
-        accepted._enqueue()
+        accepted._dispatch_soon()
         return results
 
     def _retail_pos_accept_cashup(self, body_text, body_sha256, document):
@@ -141,7 +142,7 @@ class RetailPosStore(models.Model):
             )
         )
         if new:
-            event._enqueue()
+            event._dispatch_soon()
         return {
             "terminal": cashup.terminal,
             "business_date": day,

@@ -1,6 +1,7 @@
 """Concurrent requests: two batches with the same tickets at once give one
-event per ticket, whichever commits first. Jobs are trapped: nothing
-committed here is left for a job runner."""
+event per ticket, whichever commits first. The requests create no job: the
+dispatcher queues each stored ticket once (its pass here is rolled back:
+nothing committed is left for a job runner)."""
 
 import hashlib
 import json
@@ -37,14 +38,28 @@ class TestConcurrentBatches(PosCommittedCase):
             ]
         )
 
+    def assert_dispatched_once(self, trap, count):
+        """No request queued a job; one dispatcher pass queues each ticket."""
+        self.assertEqual(len(trap.enqueued_jobs), 0)
+        with self.registry.cursor() as cr:
+            env = self.superuser_env(cr)
+            events = self.ticket_events(env)
+            self.assertEqual(len(events), count)
+            self.assertEqual(set(events.mapped("state")), {"received"})
+            self.assertFalse(any(events.mapped("job_uuid")))
+            with trap_jobs() as dispatched:
+                events._enqueue()
+                self.assertEqual(len(dispatched.enqueued_jobs), count)
+            self.assertEqual(set(events.mapped("state")), {"queued"})
+            cr.rollback()
+
     def test_two_identical_batches_at_once(self):
         tickets = [self.ticket(), self.ticket("T1-000002", 2)]
         with trap_jobs() as trap:
             outcome = self.run_concurrently(
                 [self.accept_in_transaction(tickets) for _i in range(2)]
             )
-        # the tickets' jobs, queued once: by the request that stored them
-        self.assertEqual(len(trap.enqueued_jobs), 2)
+        self.assert_dispatched_once(trap, 2)
         self.assertFalse(outcome.errors, outcome.errors)
         self.assertEqual(
             sorted(outcome.values()),
@@ -64,7 +79,7 @@ class TestConcurrentBatches(PosCommittedCase):
                     "b": self.accept_in_transaction([shared, self.ticket("T1-2", 2)]),
                 }
             )
-        self.assertEqual(len(trap.enqueued_jobs), 3)
+        self.assert_dispatched_once(trap, 3)
         self.assertFalse(outcome.errors, outcome.errors)
         self.assertEqual(outcome["a"][0], "accepted")
         self.assertEqual(outcome["b"][1], "accepted")
