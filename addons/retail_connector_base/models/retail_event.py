@@ -530,9 +530,7 @@ class RetailEvent(models.Model):
         cr = self.env.cr
         if company_id is None:
             card_id, company_id = backend.retail_card_id.id, backend.company_id.id
-        # to the second, as the ORM stores the events it creates (a refused
-        # delivery): the list of events stays in the order they came
-        now = SQL("date_trunc('second', now() AT TIME ZONE 'UTC')")
+        now = SQL("now() AT TIME ZONE 'UTC'")
         query = SQL(
             """
             WITH existing AS (
