@@ -10,7 +10,7 @@
     "author": "Retail Connectors contributors",
     "license": "LGPL-3",
     "depends": ["account", "mail", "queue_job", "stock"],
-    "external_dependencies": {"python": ["requests", "pydantic"]},
+    "external_dependencies": {"python": ["requests", "pydantic", "prometheus-client"]},
     "data": [
         "security/retail_security.xml",
         "security/ir.model.access.csv",

@@ -8,6 +8,7 @@ from . import retail_sync_exception
 from . import retail_rate_bucket
 from . import retail_circuit
 from . import retail_backend
+from . import retail_backend_metrics
 from . import product_product
 from . import retail_import_helper
 from . import retail_tax_mapping_mixin

@@ -535,6 +535,19 @@ class RetailBackendMixin(models.AbstractModel):
         """
         return None
 
+    def _retail_metrics_freshness(self):
+        """``[(backend label, flow, seconds since its last success)]`` of
+        these backends' own flows, for ``/retail/metrics`` (deliveries and
+        sync runs are counted by the base); ``backend label`` is
+        ``"<model>:<id>"``."""
+        return []
+
+    def _retail_metrics_kpis(self):
+        """``[(name, value)]``: today's business figures of this backend,
+        for ``/retail/metrics``."""
+        self.ensure_one()
+        return []
+
     def _retail_describe_wait(self, key):
         """What ``key`` waits for, in words (a connector adds its kinds)."""
         return wait_keys.describe(key)

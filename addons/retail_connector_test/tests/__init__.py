@@ -8,6 +8,7 @@ from . import test_intake_http
 from . import test_intake_dispatch
 from . import test_body_class_migration
 from . import test_health_http
+from . import test_metrics_http
 from . import test_concurrency
 from . import test_throttle_state
 from . import test_event_holds
