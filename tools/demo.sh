@@ -9,6 +9,9 @@
 # Environment:
 #   DEMO_DB   database name (default: retail_demo)
 #   PORT      HTTP port (default: 8069); the websocket (gevent) port is PORT+3
+#   THREEPL_SIM_PORT    port of the 3PL provider simulator (default: 8998)
+#   THREEPL_SHIP_AFTER  seconds the 3PL simulator waits before shipping an
+#                       order it accepted (default: 30)
 #   ADDONS_DIR, PYTHON, PG* variables: see tools/common.sh
 set -euo pipefail
 
@@ -92,6 +95,69 @@ if [ ! -x "$ODOO_BIN" ]; then
 fi
 [ -n "$ODOO_BIN" ] || die "make demo: the odoo launcher script is not installed next to $PYTHON"
 
+SIM_PIDS=()
+stop_simulators() {
+    if [ "${#SIM_PIDS[@]}" -gt 0 ]; then
+        kill "${SIM_PIDS[@]}" 2>/dev/null || true
+    fi
+}
+trap stop_simulators EXIT
+
+# The demo 3PL provider is a simulator on loopback too: it accepts the
+# fulfilment orders of its warehouse and ships each one THREEPL_SHIP_AFTER
+# seconds later (two parcels for an order of several lines), sending its
+# signed confirmations to the provider's message endpoint.
+TPL_PID=""
+if [ -f "$ADDONS_DIR/retail_3pl/simulator/server.py" ]; then
+    TPL_PORT="${THREEPL_SIM_PORT:-8998}"
+    TPL_SHIP_AFTER="${THREEPL_SHIP_AFTER:-30}"
+    case "$TPL_PORT" in
+    '' | *[!0-9]*) die "THREEPL_SIM_PORT must be a number, got '$TPL_PORT'" ;;
+    esac
+    PROVIDER_ID="$(psql -X -A -t -d "$DB" -c "SELECT res_id FROM ir_model_data
+        WHERE module = 'retail_3pl' AND name = 'demo_provider'")"
+    if [ -n "$PROVIDER_ID" ]; then
+        # the provider's API token and signing secret were made at install:
+        # the simulator gets the same ones (through its environment)
+        TPL_TOKEN="$(psql -X -A -t -d "$DB" -c "SELECT api_token
+            FROM retail_3pl_provider WHERE id = $PROVIDER_ID")"
+        TPL_SECRET="$(psql -X -A -t -d "$DB" -c "SELECT signing_secret
+            FROM retail_3pl_provider WHERE id = $PROVIDER_ID")"
+        TPL_CODE="$(psql -X -A -t -d "$DB" -c "SELECT w.code FROM stock_warehouse w
+            WHERE w.threepl_provider_id = $PROVIDER_ID ORDER BY w.id LIMIT 1")"
+        [ -n "$TPL_TOKEN" ] && [ -n "$TPL_SECRET" ] && [ -n "$TPL_CODE" ] ||
+            die "make demo: the demo 3PL provider has no token, secret or warehouse"
+        # the provider calls the simulator where it listens
+        psql -X -q -d "$DB" -c "UPDATE retail_3pl_provider
+            SET api_url = 'http://127.0.0.1:$TPL_PORT/v1' WHERE id = $PROVIDER_ID"
+        info "Starting the 3PL simulator on http://127.0.0.1:$TPL_PORT (ships after ${TPL_SHIP_AFTER} s)"
+        THREEPL_SIM_TOKEN="$TPL_TOKEN" THREEPL_SIM_SECRET="$TPL_SECRET" \
+            "$PYTHON" - "$ADDONS_DIR" --port "$TPL_PORT" \
+            --warehouse-code "$TPL_CODE" --ship-after "$TPL_SHIP_AFTER" \
+            --webhook-url "http://127.0.0.1:$PORT/retail/3pl/v1/providers/$PROVIDER_ID/messages" \
+            >"$VAR_DIR/3pl-simulator.log" 2>&1 <<'PY' &
+import os
+import runpy
+import sys
+
+import odoo.addons
+
+odoo.addons.__path__.append(sys.argv[1])
+sys.argv = [
+    "3pl-simulator",
+    *sys.argv[2:],
+    "--token",
+    os.environ.pop("THREEPL_SIM_TOKEN"),
+    "--secret",
+    os.environ.pop("THREEPL_SIM_SECRET"),
+]
+runpy.run_module("odoo.addons.retail_3pl.simulator.server", run_name="__main__")
+PY
+        TPL_PID=$!
+        SIM_PIDS+=("$TPL_PID")
+    fi
+fi
+
 # The demo Shopify store is a simulator on loopback (no real shop needed): it
 # sends its webhooks to the demo backend, and a few orders are placed once
 # Odoo answers.
@@ -133,7 +199,7 @@ sys.argv = [
 runpy.run_module("odoo.addons.retail_shopify.simulator.server", run_name="__main__")
 PY
         SIM_PID=$!
-        trap 'kill "$SIM_PID" 2>/dev/null || true' EXIT
+        SIM_PIDS+=("$SIM_PID")
         # once Odoo answers, the clerk's first steps run (locations, webhooks,
         # product link), customers place orders in the simulated shop (the one
         # with the apron is held: no Odoo product has its SKU yet) and the
@@ -161,13 +227,16 @@ PY
             demo_step prepare
             wait_for "SELECT count(*) FROM shopify_product_variant" 4 90 ||
                 echo "demo: the product link has not finished yet"
+            place_order() { # JSON lines
+                printf 'X-Shopify-Access-Token: %s\n' "$SIM_TOKEN" |
+                    curl -fs -o /dev/null -X POST -H "Content-Type: application/json" \
+                        -H @- -d "{\"lines\": $1}" \
+                        "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
+            }
             for lines in '[{"sku": "TOTE-NAT", "quantity": 2}]' \
                 '[{"sku": "BEANIE-GRY", "quantity": 1}, {"sku": "MUG-WHT", "quantity": 4}]' \
                 '[{"sku": "APRON-SND", "quantity": 1}]'; do
-                printf 'X-Shopify-Access-Token: %s\n' "$SIM_TOKEN" |
-                    curl -fs -o /dev/null -X POST -H "Content-Type: application/json" \
-                        -H @- -d "{\"lines\": $lines}" \
-                        "http://127.0.0.1:$SIM_PORT/simulator/demo/orders" || true
+                place_order "$lines"
             done
             if wait_for "SELECT count(*) FROM stock_picking p JOIN sale_order s
                     ON p.sale_id = s.id JOIN shopify_sale_order b ON b.odoo_id = s.id
@@ -176,12 +245,18 @@ PY
             else
                 echo "demo: no Shopify order was imported in time"
             fi
+            if [ -n "$TPL_PID" ]; then
+                # from now on the store sells from the 3PL's warehouse: the
+                # next order is shipped by the provider, in two parcels
+                demo_step threepl
+                place_order '[{"sku": "BEANIE-NVY", "quantity": 1}, {"sku": "TOTE-NAT", "quantity": 3}]'
+            fi
         ) >"$VAR_DIR/demo-steps.log" 2>&1 &
     fi
 fi
 
 echo "Retail Integration demo: http://localhost:$PORT  login: admin  password: admin"
-if [ -z "$SIM_PID" ]; then
+if [ "${#SIM_PIDS[@]}" = 0 ]; then
     exec "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"
 fi
 "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"

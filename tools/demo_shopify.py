@@ -7,7 +7,11 @@
   hand), register the webhooks and link the store's variants to the Odoo
   products (a bulk operation; the job runner finishes it);
 - ``ship``: ship the oldest Shopify order still waiting in the warehouse
-  with UPS and a tracking number, which fulfils it in the store.
+  with UPS and a tracking number, which fulfils it in the store;
+- ``threepl`` (with ``retail_3pl``'s demo data): put stock in the warehouse
+  the demo 3PL provider operates and make it the store's default
+  warehouse: the store's next orders are sent to the provider, which ships
+  them by itself (its simulator, started by ``tools/demo.sh``).
 
 Usage inside ``odoo shell``::
 
@@ -39,8 +43,14 @@ def ship(env):
         [("backend_id", "=", env.ref("retail_shopify.demo_shopify_backend").id)],
         order="id",
     )
+    operated = "threepl_provider_id" in env["stock.warehouse"]._fields
     pickings = bindings.odoo_id.picking_ids.filtered(
-        lambda p: p.state == "assigned" and p.picking_type_code == "outgoing"
+        lambda p: (
+            p.state == "assigned"
+            and p.picking_type_code == "outgoing"
+            # a 3PL's delivery is validated by the provider's confirmations
+            and not (operated and p.picking_type_id.warehouse_id.threepl_provider_id)
+        )
     )
     if not pickings:
         return "no reserved delivery of a Shopify order to ship"
@@ -63,7 +73,42 @@ def ship(env):
     return f"{picking.name} ({picking.origin}) shipped with tracking {TRACKING_NUMBER}"
 
 
+#: what the demo 3PL warehouse holds of each demo product when the store
+#: starts selling from it
+THREEPL_STOCK = {
+    "retail_shopify.demo_product_tote": 25,
+    "retail_shopify.demo_product_beanie_grey": 10,
+    "retail_shopify.demo_product_beanie_navy": 10,
+    "retail_shopify.demo_product_mug": 30,
+}
+
+
+def threepl(env):
+    provider = env.ref("retail_3pl.demo_provider", raise_if_not_found=False)
+    if not provider:
+        return "retail_3pl's demo provider is not installed: no 3PL step"
+    warehouse = provider.warehouse_ids[:1]
+    backend = env.ref("retail_shopify.demo_shopify_backend")
+    # what the provider counted on its shelves, as an inventory adjustment
+    env["stock.quant"].with_context(inventory_mode=True).create(
+        [
+            {
+                "product_id": env.ref(xmlid).id,
+                "location_id": warehouse.lot_stock_id.id,
+                "inventory_quantity": qty,
+            }
+            for xmlid, qty in THREEPL_STOCK.items()
+        ]
+    ).action_apply_inventory()
+    backend.warehouse_id = warehouse
+    env.cr.commit()
+    return (
+        f"the store now sells from warehouse {warehouse.code}, operated by "
+        f"{provider.name}: its orders are shipped by the provider"
+    )
+
+
 def main(env, step):
-    result = {"prepare": prepare, "ship": ship}[step](env)
+    result = {"prepare": prepare, "ship": ship, "threepl": threepl}[step](env)
     print(f"demo: {result}")  # noqa: T201 - the shell's output is the demo log
     return result

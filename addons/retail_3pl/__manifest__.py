@@ -22,4 +22,5 @@
         "views/stock_picking_views.xml",
         "views/menus.xml",
     ],
+    "demo": ["demo/retail_3pl_demo.xml"],
 }

@@ -245,6 +245,17 @@ class Retail3plProvider(models.Model):
         self.sudo().write({"signing_secret": secrets.token_urlsafe(32)})
         self.message_post(body=self.env._("A new signing secret was generated."))
 
+    def _demo_generate_secrets(self):
+        """Give the demo providers an API token and a signing secret of
+        their own (demo data: no secret is published with the addon)."""
+        for provider in self:
+            provider.write(
+                {
+                    "api_token": secrets.token_urlsafe(24),
+                    "signing_secret": secrets.token_urlsafe(32),
+                }
+            )
+
     def action_open_orders(self):
         self.ensure_one()
         return {

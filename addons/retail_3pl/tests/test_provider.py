@@ -1,9 +1,11 @@
+from pathlib import Path
 from unittest.mock import patch
 
+from lxml import etree
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import mute_logger
+from odoo.tools import file_path, mute_logger
 
 from odoo.addons.retail_connector_base.services import errors
 
@@ -123,3 +125,25 @@ class TestProvider(ThreeplTestCase):
         self.assertEqual(self.backend.order_attention_count, 1)
         action = self.backend.action_open_attention_orders()
         self.assertEqual(self.env["retail.3pl.picking"].search(action["domain"]), order)
+
+    def test_demo_files_publish_no_secret(self):
+        demo = Path(file_path("retail_3pl/demo"))
+        published = [
+            (path.name, node.get("name"))
+            for path in sorted(demo.glob("*.xml"))
+            for node in etree.parse(str(path)).iter("field")
+            if node.get("name") in ("api_token", "signing_secret")
+            and (node.text or "").strip()
+        ]
+        self.assertEqual(published, [])
+
+    def test_demo_secrets_are_made_per_database(self):
+        self.backend._demo_generate_secrets()
+        token, secret = self.backend.api_token, self.backend.signing_secret
+        self.assertGreaterEqual(len(token), 24)
+        self.assertGreaterEqual(len(secret), 32)
+        self.assertNotIn(token, (TOKEN, SECRET))
+        self.assertNotIn(secret, (TOKEN, SECRET))
+        self.backend._demo_generate_secrets()
+        self.assertNotEqual(self.backend.api_token, token)
+        self.assertNotEqual(self.backend.signing_secret, secret)
