@@ -2,6 +2,8 @@ from odoo import api, fields, models
 
 from odoo.addons.retail_connector_base.services import errors
 
+from ..services import fulfillment_mapper
+
 
 class ShopifyFulfillment(models.Model):
     """A delivery done in Odoo and the Shopify fulfilment it became."""
@@ -131,10 +133,10 @@ class ShopifyFulfillment(models.Model):
             "FulfillmentTrackingInfoUpdate",
             {
                 "fulfillmentId": self.external_id,
-                "trackingInfoInput": {
-                    "number": picking.carrier_tracking_ref or None,
-                    "company": picking.carrier_id.name or None,
-                },
+                "trackingInfoInput": fulfillment_mapper.tracking_input(
+                    picking.carrier_tracking_ref, picking.carrier_id.name
+                )
+                or {"number": None, "company": None},
                 "notifyCustomer": True,
             },
             result_key="fulfillmentTrackingInfoUpdate",
@@ -221,8 +223,7 @@ class ShopifyFulfillment(models.Model):
         fulfillment = {"lineItemsByFulfillmentOrder": by_order, "notifyCustomer": True}
         picking = self.odoo_id
         if picking.carrier_tracking_ref:
-            fulfillment["trackingInfo"] = {
-                "number": picking.carrier_tracking_ref,
-                "company": picking.carrier_id.name or None,
-            }
+            fulfillment["trackingInfo"] = fulfillment_mapper.tracking_input(
+                picking.carrier_tracking_ref, picking.carrier_id.name
+            )
         return fulfillment

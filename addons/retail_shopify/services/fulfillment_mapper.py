@@ -227,3 +227,27 @@ def order_status_after(fulfillment, order_line_gids, current=None):
     if current in rank and rank[current] >= rank[status]:
         return current
     return status
+
+
+def tracking_input(tracking_ref, company=None):
+    """Shopify's ``FulfillmentTrackingInput`` for a delivery's tracking
+    reference, or None when there is nothing to send.
+
+    A delivery shipped in several parcels holds their numbers in one
+    reference, separated by commas (as Odoo's carriers and the 3PL
+    confirmations write them): each number is sent on its own
+    (``numbers``), never the joined text as one number.
+    """
+    numbers = []
+    for part in (tracking_ref or "").split(","):
+        number = part.strip()
+        if number and number not in numbers:
+            numbers.append(number)
+    if not numbers and not company:
+        return None
+    tracking = {"company": company or None}
+    if len(numbers) == 1:
+        tracking["number"] = numbers[0]
+    elif numbers:
+        tracking["numbers"] = numbers
+    return tracking

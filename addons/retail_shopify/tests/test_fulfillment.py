@@ -82,6 +82,23 @@ class TestFulfillmentExport(ShopifyTestMixin, TransactionCase):
         tracking = sent[0].variables["fulfillment"]["trackingInfo"]
         self.assertEqual(tracking["company"], "UPS Ground")
 
+    def test_parcels_of_one_delivery_are_sent_as_their_numbers(self):
+        # a 3PL confirmation of two parcels, or a carrier's multi-package
+        # label: one reference, numbers joined by commas
+        binding = self.ship(3, tracking="1ZPARCEL0001,1ZPARCEL0002")
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(binding.sync_state, "synced")
+        sent = [c for c in self.sim.calls if c.operation == "FulfillmentCreate"]
+        tracking = sent[0].variables["fulfillment"]["trackingInfo"]
+        self.assertEqual(tracking["numbers"], ["1ZPARCEL0001", "1ZPARCEL0002"])
+        self.assertNotIn("number", tracking)
+        # the shop lists both numbers on its fulfilment
+        record = self.sim.fulfillments[binding.external_id]
+        self.assertEqual(
+            [info["number"] for info in record["_tracking"]],
+            ["1ZPARCEL0001", "1ZPARCEL0002"],
+        )
+
     def test_partial_delivery_sends_the_shipped_quantity(self):
         self.ship(2)
         self.backend._retail_export_job("fulfillments")

@@ -260,3 +260,24 @@ class TestOrderStatusAfter(unittest.TestCase):
                     ),
                     "unfulfilled",
                 )
+
+
+class TestTrackingInput(unittest.TestCase):
+    def test_one_number(self):
+        self.assertEqual(
+            fulfillment_mapper.tracking_input("1Z999", "UPS"),
+            {"company": "UPS", "number": "1Z999"},
+        )
+
+    def test_parcels_joined_by_commas_are_sent_one_by_one(self):
+        self.assertEqual(
+            fulfillment_mapper.tracking_input("1ZA, 1ZB,1ZA,", "UPS"),
+            {"company": "UPS", "numbers": ["1ZA", "1ZB"]},
+        )
+
+    def test_nothing_to_send(self):
+        self.assertIsNone(fulfillment_mapper.tracking_input(False))
+        self.assertIsNone(fulfillment_mapper.tracking_input(" , "))
+        self.assertEqual(
+            fulfillment_mapper.tracking_input("", "DHL"), {"company": "DHL"}
+        )
