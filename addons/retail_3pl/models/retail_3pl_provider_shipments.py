@@ -409,13 +409,13 @@ class Retail3plProviderShipments(models.Model):
             picking.write(picking_values)
         left_over = False
         for move in moves:
-            move.move_line_ids.unlink()
             bucket = by_product.get(move.product_id)
             take = min(bucket["qty"], move.product_qty) if bucket else 0.0
             if take > EPSILON:
                 self._threepl_fill_move(move, take, bucket)
                 bucket["qty"] -= take
             else:
+                move.move_line_ids.unlink()
                 move.picked = False
             if take < move.product_qty - EPSILON:
                 left_over = True
@@ -507,9 +507,18 @@ class Retail3plProviderShipments(models.Model):
 
     def _threepl_fill_move(self, move, qty, bucket):
         """Move lines of ``move`` for ``qty`` shipped, taking lots and serials
-        from ``bucket`` in order."""
-        MoveLine = self.env["stock.move.line"]
+        from ``bucket`` in order.
+
+        Without lots to name, what Odoo reserved is kept and its quantity
+        set (Odoo's own setter unreserves or adds only the change)."""
         product = move.product_id
+        if product.tracking == "none":
+            move.quantity = qty
+            move.move_line_ids.picked = True
+            move.picked = True
+            return
+        move.move_line_ids.unlink()
+        MoveLine = self.env["stock.move.line"]
         vals_list = []
         left = qty
         if product.tracking == "serial":
@@ -524,7 +533,7 @@ class Retail3plProviderShipments(models.Model):
                     )
                 )
                 left -= 1
-        elif product.tracking == "lot":
+        else:  # by lot
             lots = bucket["lots"]
             while left > EPSILON and lots:
                 name, lot_qty, expiry = lots[0]
@@ -541,9 +550,5 @@ class Retail3plProviderShipments(models.Model):
                     lots[0] = (name, lot_qty - take, expiry)
                 else:
                     lots.pop(0)
-        else:
-            vals_list.append(
-                dict(move._prepare_move_line_vals(quantity=qty), picked=True)
-            )
         MoveLine.create(vals_list)
         move.picked = True
