@@ -13,3 +13,4 @@ from . import retail_3pl_return
 from . import stock_warehouse
 from . import stock_picking
 from . import stock_move
+from . import res_partner

@@ -9,7 +9,13 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
-ADAPTER_METHODS = ("send_order", "cancel_order", "send_receipt", "fetch_inventory")
+ADAPTER_METHODS = (
+    "send_order",
+    "update_order",
+    "cancel_order",
+    "send_receipt",
+    "fetch_inventory",
+)
 
 
 class Retail3plProvider(models.Model):
@@ -21,6 +27,8 @@ class Retail3plProvider(models.Model):
 
     Adapters plug in by type, as Odoo's delivery carriers do: the adapter of
     type ``<type>`` implements ``<type>_send_order(order)``,
+    ``<type>_update_order(order, update)`` (a change before it is picked;
+    an adapter without it cannot send changes),
     ``<type>_cancel_order(order)``, ``<type>_send_receipt(notice)`` and
     ``<type>_fetch_inventory(warehouse)`` on this model (the ``generic``
     adapter is in ``retail_3pl_provider_generic.py``) and adds its type to

@@ -47,8 +47,11 @@ class Retail3plProviderShipments(models.Model):
                     code=message.warehouse_code,
                 ),
             )
+        # what the provider reports is applied, not sent back as a change
         handler = getattr(
-            self, f"_threepl_handle_{message.type.replace('.', '_')}", None
+            self.with_context(threepl_no_change=True),
+            f"_threepl_handle_{message.type.replace('.', '_')}",
+            None,
         )
         if handler is None:
             return super()._retail_process_event(event)
