@@ -5,7 +5,6 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
     MANAGER_GROUP,
 )
 from odoo.addons.retail_connector_base.services import errors
-from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
 from ..services import contract, shipbob_client, shipbob_webhooks
 
@@ -138,13 +137,12 @@ class Retail3plProviderShipbob(models.Model):
                     "orders_write scope), then press Retry."
                 ),
             )
-        http = HttpClient(
+        http = shipbob_client.ShipbobHttpClient(
             provider.api_url,
             headers={"Authorization": f"Bearer {provider.api_token or ''}"},
             rate_limiter=self._retail_rate_limiter(),
             circuit=self._retail_circuit(),
             secrets=self._retail_secrets(),
-            session=shipbob_client.session(),
         )
         return shipbob_client.ShipbobClient(
             http,

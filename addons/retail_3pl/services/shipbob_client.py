@@ -24,7 +24,7 @@ the connector; this client translates to and from ShipBob:
 Every call goes through the base's ``HttpClient`` (timeouts, the backend's
 rate limiter, circuit breaker, redaction) with the ``shipbob_channel_id``
 header. ShipBob's rate limit (150 calls a minute) answers 429 with
-``x-retry-after``: :func:`session` reads it as ``Retry-After``, so the
+``x-retry-after``: :class:`ShipbobHttpClient` reads it as ``Retry-After``, so the
 base waits inline for a short one and otherwise raises ``RateLimitedError``
 with it (capped), which postpones the job without spending its tries.
 """
@@ -32,12 +32,11 @@ with it (capped), which postpones the job without spending its tries.
 import datetime
 import math
 
-import requests
-
 from odoo.addons.retail_connector_base.services.errors import (
     PayloadValidationError,
     RemoteRejectedError,
 )
+from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
 from . import contract
 
@@ -61,20 +60,16 @@ PAGE_SIZE = 250
 DEFAULT_SHIPPING_METHOD = "Standard"
 
 
-def _copy_retry_after(response, *args, **kwargs):
-    """Response hook: ShipBob's ``x-retry-after`` read as ``Retry-After``."""
-    value = response.headers.get(RETRY_AFTER_HEADER)
-    if value and "Retry-After" not in response.headers:
-        response.headers["Retry-After"] = value
-    return response
+class ShipbobHttpClient(HttpClient):
+    """The base ``HttpClient`` reading ShipBob's ``x-retry-after`` as
+    ``Retry-After``: a short wait is waited inline, a long one raises
+    ``RateLimitedError`` with it (capped by the base)."""
 
-
-def session():
-    """A ``requests`` session whose answers carry ShipBob's wait as
-    ``Retry-After`` (what the base ``HttpClient`` reads)."""
-    sess = requests.Session()
-    sess.hooks["response"].append(_copy_retry_after)
-    return sess
+    def _check_response(self, method, shown_url, response, redactor):
+        value = response.headers.get(RETRY_AFTER_HEADER)
+        if value and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = value
+        return super()._check_response(method, shown_url, response, redactor)
 
 
 def order_body(order, shipping_method=None):

@@ -2,6 +2,8 @@ import datetime
 import unittest
 from unittest.mock import patch
 
+import requests
+
 from odoo.addons.retail_3pl.services import contract, shipbob_client
 from odoo.addons.retail_3pl.simulator import ShipbobSimulator
 from odoo.addons.retail_3pl.simulator.shipbob import BASE_URL, DUPLICATE_BODY
@@ -11,7 +13,6 @@ from odoo.addons.retail_connector_base.services.errors import (
     RateLimitedError,
     RemoteRejectedError,
 )
-from odoo.addons.retail_connector_base.services.http_client import HttpClient
 from odoo.addons.retail_connector_base.simulator import ManualClock, mount
 
 TOKEN = "pat-token"
@@ -54,9 +55,8 @@ class TestShipbobClient(unittest.TestCase):
             TOKEN, SECRET, channel_id=CHANNEL, clock=self.clock
         )
         self.sleeps = []
-        session = shipbob_client.session()
-        mount(session, self.sim)
-        self.http = HttpClient(
+        session = mount(requests.Session(), self.sim)
+        self.http = shipbob_client.ShipbobHttpClient(
             BASE_URL,
             headers={"Authorization": f"Bearer {TOKEN}"},
             session=session,
