@@ -58,13 +58,10 @@ class Retail3plProviderShipbob(models.Model):
 
     @api.constrains("api_url")
     def _check_api_url(self):
-        for provider in self.sudo():
-            if provider.adapter_type == "shipbob":
-                provider._retail_check_endpoint(
-                    provider.api_url, shipbob_client.HOSTS
-                )
-            else:
-                super(Retail3plProviderShipbob, provider)._check_api_url()
+        shipbob = self.filtered(lambda p: p.adapter_type == "shipbob")
+        for provider in shipbob.sudo():
+            provider._retail_check_endpoint(provider.api_url, shipbob_client.HOSTS)
+        return super(Retail3plProviderShipbob, self - shipbob)._check_api_url()
 
     @api.constrains("shipbob_webhook_secret")
     def _check_shipbob_webhook_secret(self):
@@ -111,7 +108,9 @@ class Retail3plProviderShipbob(models.Model):
             raise UserError(self.env._("Only retail managers can change secrets."))
         self.check_access("write")
         self.sudo().write({"shipbob_webhook_secret": shipbob_webhooks.new_secret()})
-        self.message_post(body=self.env._("A new ShipBob webhook secret was generated."))
+        self.message_post(
+            body=self.env._("A new ShipBob webhook secret was generated.")
+        )
 
     # ------------------------------------------------------------------
     # outbound
@@ -194,7 +193,9 @@ class Retail3plProviderShipbob(models.Model):
     # ------------------------------------------------------------------
     def _retail_event_subject(self, topic, payload):
         if topic and topic.startswith(TOPIC_PREFIX):
-            found = shipbob_webhooks.webhook_subject(topic[len(TOPIC_PREFIX) :], payload)
+            found = shipbob_webhooks.webhook_subject(
+                topic[len(TOPIC_PREFIX) :], payload
+            )
             if found.get("reference_id"):
                 return f"order:{found['reference_id']}"
             return None
@@ -306,7 +307,9 @@ class Retail3plProviderShipbob(models.Model):
                     "reference_id"
                 )
         skus = client.inventory_skus(
-            item.get("id") for item in ret.get("inventory") or () if isinstance(item, dict)
+            item.get("id")
+            for item in ret.get("inventory") or ()
+            if isinstance(item, dict)
         )
         message = shipbob_webhooks.return_message(
             ret,

@@ -171,8 +171,7 @@ class ShipbobClient:
             return response.json() if response.content else None
         except ValueError:
             raise RemoteRejectedError(
-                f"{label}: ShipBob's answer is not JSON "
-                f"(HTTP {response.status_code}).",
+                f"{label}: ShipBob's answer is not JSON (HTTP {response.status_code}).",
                 hint="ShipBob answered something unexpected; press Retry later.",
             ) from None
 
@@ -223,8 +222,7 @@ class ShipbobClient:
                     status="already_accepted", order_ref=order.order_ref
                 )
             raise RemoteRejectedError(
-                f"{label}: ShipBob refused the order: "
-                f"{exc.details.get('body') or exc}",
+                f"{label}: ShipBob refused the order: {exc.details.get('body') or exc}",
                 hint="Correct what ShipBob names (the products' SKUs, the "
                 "address, the shipping method) on the delivery, then press "
                 "Retry.",
@@ -262,16 +260,22 @@ class ShipbobClient:
             )
         data = self._json(response, f"Cancel of order {order_ref}") or {}
         results = [
-            r for r in data.get("canceled_shipment_results") or () if isinstance(r, dict)
+            r
+            for r in data.get("canceled_shipment_results") or ()
+            if isinstance(r, dict)
         ]
         reasons = "; ".join(
             str(r.get("reason")) for r in results if not r.get("is_success")
         )
         status = data.get("status")
-        if status == "Success" or (results and all(r.get("is_success") for r in results)):
+        if status == "Success" or (
+            results and all(r.get("is_success") for r in results)
+        ):
             return contract.CancelAnswer(status="cancelled")
         if status == "PartialSuccess":
-            cancelled_ids = {r.get("shipment_id") for r in results if r.get("is_success")}
+            cancelled_ids = {
+                r.get("shipment_id") for r in results if r.get("is_success")
+            }
             shipments = (data.get("order") or order).get("shipments") or ()
             return contract.CancelAnswer(
                 status="partial",
@@ -289,7 +293,10 @@ class ShipbobClient:
     def _cancelled_lines(shipments, cancelled_ids, sent_lines):
         by_sku = {}
         for shipment in shipments:
-            if not isinstance(shipment, dict) or shipment.get("id") not in cancelled_ids:
+            if (
+                not isinstance(shipment, dict)
+                or shipment.get("id") not in cancelled_ids
+            ):
                 continue
             for product in shipment.get("products") or ():
                 sku = product.get("reference_id") or product.get("sku")
@@ -305,7 +312,9 @@ class ShipbobClient:
             left = by_sku.get(line.get("sku"), 0)
             take = min(left, line.get("qty", 0))
             if take > 0:
-                lines.append(contract.CancelledLine(line_ref=line_ref, qty_cancelled=take))
+                lines.append(
+                    contract.CancelledLine(line_ref=line_ref, qty_cancelled=take)
+                )
                 by_sku[line["sku"]] = left - take
         return lines
 
@@ -338,7 +347,10 @@ class ShipbobClient:
         data = self._get(
             "/inventory-level",
             "ShipBob inventory levels",
-            params={"InventoryIds": ",".join(str(i) for i in ids), "PageSize": PAGE_SIZE},
+            params={
+                "InventoryIds": ",".join(str(i) for i in ids),
+                "PageSize": PAGE_SIZE,
+            },
         )
         return {
             item.get("inventory_id"): item.get("sku")
@@ -364,7 +376,9 @@ class ShipbobClient:
                 if row is None:
                     continue
                 sku, on_hand, available = row
-                entry = items.setdefault(sku, {"sku": sku, "on_hand": 0, "available": 0})
+                entry = items.setdefault(
+                    sku, {"sku": sku, "on_hand": 0, "available": 0}
+                )
                 entry["on_hand"] += on_hand
                 entry["available"] += available
             following = data.get("next")

@@ -386,17 +386,17 @@ def order_messages(order, *, warehouse_code, sent_lines, now):
             )
         )
     all_cancelled = shipments and all(status in CANCELLED for status in statuses)
-    if order.get("status") == "Cancelled" or all_cancelled:
-        if not any(status in SHIPPED for status in statuses):
-            messages.append(
-                _message(
-                    "order.cancelled",
-                    {"order_ref": reference, "reason": "Cancelled in ShipBob."},
-                    _when(order.get("last_update_at"), now),
-                    warehouse_code,
-                    f"order:{_id(order.get('id'))}:cancelled",
-                )
+    nothing_shipped = not any(status in SHIPPED for status in statuses)
+    if (order.get("status") == "Cancelled" or all_cancelled) and nothing_shipped:
+        messages.append(
+            _message(
+                "order.cancelled",
+                {"order_ref": reference, "reason": "Cancelled in ShipBob."},
+                _when(order.get("last_update_at"), now),
+                warehouse_code,
+                f"order:{_id(order.get('id'))}:cancelled",
             )
+        )
     return messages, attention
 
 
@@ -415,7 +415,9 @@ def return_message(ret, *, warehouse_code, order_ref, skus, now):
         sku = skus.get(_id(item.get("id"))) or f"inventory:{item.get('id')}"
         actions = [a for a in item.get("action_taken") or () if isinstance(a, dict)]
         if not actions:
-            actions = [{"action": "Restock", "quantity_processed": item.get("quantity")}]
+            actions = [
+                {"action": "Restock", "quantity_processed": item.get("quantity")}
+            ]
         for action in actions:
             qty = action.get("quantity_processed")
             if not isinstance(qty, (int, float)) or isinstance(qty, bool) or qty <= 0:

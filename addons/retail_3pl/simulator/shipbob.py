@@ -98,7 +98,8 @@ class ShipbobSimulator(Simulator):
         self.orders = {}
         self.by_reference = {}
         self.returns = {}
-        #: sku -> {"inventory_id", "sku", "name", "locations": {id: [on hand, fulfillable]}}
+        #: sku -> {"inventory_id", "sku", "name", "locations"}, the locations
+        #: {location id: [on hand, fulfillable]}
         self.inventory = {}
         self.subscriptions = []
         self._calls_at = collections.deque()
@@ -263,9 +264,7 @@ class ShipbobSimulator(Simulator):
                     {"id": 2, "name": "Cancelled", "description": reason}
                 ]
                 cancelled.append(shipment)
-        if not any(
-            s["status"] in shipbob_webhooks.SHIPPED for s in order["shipments"]
-        ):
+        if not any(s["status"] in shipbob_webhooks.SHIPPED for s in order["shipments"]):
             order["status"] = "Cancelled"
         else:
             order["status"] = "Fulfilled"
@@ -433,7 +432,11 @@ class ShipbobSimulator(Simulator):
     def _answer(self, request, status, payload, outcome="ok", headers=None):
         method, path, operation = request
         self.calls.record(
-            method=method, path=path, operation=operation, status=status, outcome=outcome
+            method=method,
+            path=path,
+            operation=operation,
+            status=status,
+            outcome=outcome,
         )
         all_headers = {
             "Content-Type": "application/json",
@@ -458,7 +461,9 @@ class ShipbobSimulator(Simulator):
         request = (method, path, operation)
         headers = {k.lower(): v for k, v in headers.items()}
         if headers.get("authorization") != f"Bearer {self.token}":
-            return self._answer(request, 401, {"message": "Unauthorized"}, "unauthorized")
+            return self._answer(
+                request, 401, {"message": "Unauthorized"}, "unauthorized"
+            )
         if self._remaining() <= 0:
             wait = self.rate_window - (self._clock() - self._calls_at[0])
             seconds = max(1, math.ceil(wait))
@@ -564,7 +569,9 @@ class ShipbobSimulator(Simulator):
         try:
             data = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
-            return self._answer(request, 400, {"": ["The body is not JSON."]}, "invalid")
+            return self._answer(
+                request, 400, {"": ["The body is not JSON."]}, "invalid"
+            )
         problems = self._validate_order(data)
         if problems:
             return self._answer(request, 422, problems, "invalid")
@@ -624,7 +631,11 @@ class ShipbobSimulator(Simulator):
                         "shipment_id": shipment["id"],
                         "is_success": False,
                         "reason": "The shipment is already "
-                        + ("shipped" if status in shipbob_webhooks.SHIPPED else "picked"),
+                        + (
+                            "shipped"
+                            if status in shipbob_webhooks.SHIPPED
+                            else "picked"
+                        ),
                         "action": "Cancel",
                     }
                 )

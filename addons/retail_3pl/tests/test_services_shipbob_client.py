@@ -50,10 +50,9 @@ SENT = {"11": {"sku": "MUG", "qty": 3}, "12": {"sku": "CAP", "qty": 1}}
 
 class TestShipbobClient(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.clock = ManualClock()
-        self.sim = ShipbobSimulator(
-            TOKEN, SECRET, channel_id=CHANNEL, clock=self.clock
-        )
+        self.sim = ShipbobSimulator(TOKEN, SECRET, channel_id=CHANNEL, clock=self.clock)
         self.sleeps = []
         session = mount(requests.Session(), self.sim)
         self.http = shipbob_client.ShipbobHttpClient(
@@ -92,10 +91,17 @@ class TestShipbobClient(unittest.TestCase):
         )
         self.assertEqual(
             body["products"][0],
-            {"reference_id": "MUG", "name": "MUG", "quantity": 3, "external_line_id": "11"},
+            {
+                "reference_id": "MUG",
+                "name": "MUG",
+                "quantity": 3,
+                "external_line_id": "11",
+            },
         )
         order = fulfilment_order(ship_method=None)
-        self.assertEqual(shipbob_client.order_body(order)["shipping_method"], "Standard")
+        self.assertEqual(
+            shipbob_client.order_body(order)["shipping_method"], "Standard"
+        )
         self.assertEqual(
             shipbob_client.order_body(order, "2-Day")["shipping_method"], "2-Day"
         )
@@ -119,10 +125,15 @@ class TestShipbobClient(unittest.TestCase):
         self.assertEqual(self.sim.calls[1].outcome, "duplicate")
         order = self.sim.order("abc-1")
         self.assertEqual(
-            [(p["reference_id"], p["inventory_items"][0]["quantity"]) for p in order["shipments"][0]["products"]],
+            [
+                (p["reference_id"], p["inventory_items"][0]["quantity"])
+                for p in order["shipments"][0]["products"]
+            ],
             [("MUG", 3), ("CAP", 1)],
         )
-        self.assertEqual(DUPLICATE_BODY, {"": ["Cannot insert order with existing ReferenceId"]})
+        self.assertEqual(
+            DUPLICATE_BODY, {"": ["Cannot insert order with existing ReferenceId"]}
+        )
 
     def test_invalid_order_is_a_refusal_naming_the_fields(self):
         order = fulfilment_order(
@@ -235,4 +246,3 @@ class TestShipbobClient(unittest.TestCase):
         with self.assertRaises(Exception) as caught:
             self.client.find_order("a")
         self.assertIn("401", str(caught.exception))
-

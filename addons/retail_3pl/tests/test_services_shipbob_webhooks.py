@@ -41,9 +41,7 @@ class TestShipbobSignature(unittest.TestCase):
 
     def test_other_secret_body_id_or_timestamp_fail(self):
         other = wh.new_secret()
-        self.assertFalse(
-            wh.verify(other, BODY, headers(), now=NOW), "another secret"
-        )
+        self.assertFalse(wh.verify(other, BODY, headers(), now=NOW), "another secret")
         self.assertFalse(wh.verify(SECRET, BODY + b" ", headers(), now=NOW))
         tampered = headers()
         tampered["webhook-id"] = "msg_other"
@@ -205,7 +203,10 @@ class TestShipbobOrderMessages(unittest.TestCase):
         # the first shipment's message did not change
         self.assertEqual(messages[0]["message_id"], first_id)
         self.assertEqual(
-            [(line["line_ref"], line["qty"]) for line in messages[1]["payload"]["packages"][0]["lines"]],
+            [
+                (line["line_ref"], line["qty"])
+                for line in messages[1]["payload"]["packages"][0]["lines"]
+            ],
             [("11", 1), ("12", 1)],
         )
 
@@ -220,7 +221,9 @@ class TestShipbobOrderMessages(unittest.TestCase):
             order, warehouse_code="TPL", sent_lines=sent, now="2026-12-01T00:00:00Z"
         )
         lines = messages[0]["payload"]["packages"][0]["lines"]
-        self.assertEqual([(x["line_ref"], x["qty"]) for x in lines], [("11", 2), ("13", 1)])
+        self.assertEqual(
+            [(x["line_ref"], x["qty"]) for x in lines], [("11", 2), ("13", 1)]
+        )
 
     def test_unknown_sku_is_kept_for_the_handler_to_name(self):
         order = {

@@ -1,3 +1,5 @@
+from odoo.exceptions import UserError, ValidationError
+
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
@@ -16,6 +18,28 @@ class TestShipbobOutbound(ShipbobTestCase):
             self.backend.rate_limit_capacity + 60 * self.backend.rate_limit_per_second,
             shipbob_client.RATE_PER_MINUTE,
         )
+
+    def test_shipbob_hosts_are_allowed_others_not(self):
+        self.env["ir.config_parameter"].sudo().set_param(
+            "retail_connector_base.allow_simulator_endpoints", "0"
+        )
+        self.backend.api_url = shipbob_client.BASE_URL
+        self.backend.api_url = shipbob_client.SANDBOX_URL
+        with self.assertRaises(ValidationError):
+            self.backend.api_url = "https://shipbob.example.com/2026-07"
+        self.backend.adapter_type = "generic"
+        with self.assertRaises(ValidationError):
+            self.backend.api_url = shipbob_client.BASE_URL
+
+    def test_webhook_secret_must_be_shipbob_s_form(self):
+        with self.assertRaises(ValidationError):
+            self.backend.shipbob_webhook_secret = "not-a-secret"
+        self.backend.with_user(self.manager).action_generate_shipbob_webhook_secret()
+        secret = self.backend.sudo().shipbob_webhook_secret
+        self.assertRegex(secret, r"^whsec_[A-Za-z0-9+/]{32}$")
+        self.assertIn(secret, self.backend._retail_secrets())
+        with self.assertRaises(UserError):
+            self.backend.with_user(self.user).action_generate_shipbob_webhook_secret()
 
     def test_order_is_created_with_its_reference_id(self):
         tote = self.product("TOTE")
@@ -112,7 +136,9 @@ class TestShipbobOutbound(ShipbobTestCase):
         self.sim.set_stock("TOTE", 9, location_id=99)
         self.warehouse.shipbob_location_id = 22
         answer = self.backend.shipbob_fetch_inventory(self.warehouse)
-        self.assertEqual([(i.sku, i.on_hand, i.available) for i in answer.items], [("TOTE", 5, 4)])
+        self.assertEqual(
+            [(i.sku, i.on_hand, i.available) for i in answer.items], [("TOTE", 5, 4)]
+        )
         self.backend.action_pull_inventory()
         self.assertEqual(self.warehouse.threepl_last_check_state, "matched")
 
