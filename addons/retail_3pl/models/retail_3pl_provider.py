@@ -167,13 +167,22 @@ class Retail3plProvider(models.Model):
             raise ValueError(f"{method!r} is not an adapter method")
         implementation = getattr(self, f"{self.adapter_type}_{method}", None)
         if implementation is None:
+            hint = (
+                self.env._(
+                    "This provider's adapter cannot change an order once sent: "
+                    "make the change in the provider's portal, or cancel the "
+                    "delivery and make a new one; then ignore this exception."
+                )
+                if method == "update_order"
+                else self.env._(
+                    "Install the module of this adapter, or choose another "
+                    "adapter on the provider."
+                )
+            )
             raise errors.MappingError(
                 f"The {self.adapter_type} adapter of {self.display_name} cannot "
                 f"{method.replace('_', ' ')}.",
-                hint=self.env._(
-                    "Install the module of this adapter, or choose another "
-                    "adapter on the provider."
-                ),
+                hint=hint,
             )
         return implementation
 

@@ -199,3 +199,4 @@ class TestChanges(ThreeplTestCase):
         exc = provider._retail_open_exceptions()
         self.assertEqual(len(exc), 1)
         self.assertIn("cannot update order", exc.message)
+        self.assertIn("cancel the delivery and make a new one", exc.hint)
