@@ -433,6 +433,30 @@ class Retail3plPicking(models.Model):
             self.write({"sent_lines": sent})
         return document
 
+    def _threepl_validated(self, message, *, final, backorder, **values):
+        """Record on the order that ``message`` validated its open picking:
+        the rest is ``backorder`` (or nothing), ``final`` whether the
+        provider sends nothing more; ``values`` add the message's own
+        figures. The order follows the backorder, and is shipped (or
+        received) when nothing is left or nothing more comes. Returns its
+        new ``remote_state``."""
+        self.ensure_one()
+        values.update(
+            final_received=self.final_received or final,
+            last_message_at=max(
+                filter(None, (self.last_message_at, message.occurred_at))
+            ),
+            remote_state="partial" if backorder and not final else "shipped",
+            **self._retail_synced_values(),
+        )
+        if backorder:
+            # the rest of the order: a later (or late) message applies to it
+            values.update(
+                odoo_id=backorder.id, picking_ids=[fields.Command.link(backorder.id)]
+            )
+        self.write(values)
+        return values["remote_state"]
+
     @staticmethod
     def _threepl_digest(document):
         """What a change is compared on: the order without its message id,

@@ -232,30 +232,19 @@ class Retail3plProviderShipments(models.Model):
                 "quantities_hash": payload_hash(quantities),
             }
         )
-        values = {
-            "tracking_numbers": merge_tracking(order.tracking_numbers, numbers),
-            "final_received": order.final_received or shipment.final,
-            "last_message_at": max(
-                filter(None, (order.last_message_at, message.occurred_at))
-            ),
-            **order._retail_synced_values(),
-        }
-        if backorder:
-            # the rest of the order: a later (or late) shipment applies to it
-            values.update(
-                odoo_id=backorder.id, picking_ids=[fields.Command.link(backorder.id)]
-            )
-        if backorder and not final:
-            values["remote_state"] = "partial"
-        else:
-            values["remote_state"] = "shipped"
+        state = order._threepl_validated(
+            message,
+            final=final,
+            backorder=backorder,
+            tracking_numbers=merge_tracking(order.tracking_numbers, numbers),
+        )
+        if state == "shipped":
             self._retail_open_exceptions(
                 [
                     ("remote_ref", "=", order.external_id),
                     ("category", "=", "remote_rejected"),
                 ]
             )._resolve(self.env._("The order shipped."))
-        order.write(values)
         if backorder and final:
             self._retail_raise_exception(
                 flow="inbound",
