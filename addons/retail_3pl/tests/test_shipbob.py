@@ -179,6 +179,40 @@ class TestShipbobInbound(ShipbobTestCase):
         self.assertEqual(self.order.tracking_numbers, "1ZA,1ZB")
         self.assertEqual(len(self.order.shipment_ids), 2)
 
+    def test_webhooks_of_two_shipments_out_of_order(self):
+        tote_line = self.line_ref(self.picking, self.tote)
+        mug_line = self.line_ref(self.picking, self.mug)
+        self.sim.ship(
+            self.ref,
+            [{"tracking_number": "1ZA", "lines": [{"line_ref": tote_line, "qty": 3}]}],
+        )
+        self.sim.ship(
+            self.ref,
+            [{"tracking_number": "1ZB", "lines": [{"line_ref": mug_line, "qty": 1}]}],
+            final=True,
+        )
+        # the second shipment's webhook arrives first: ShipBob's order, read
+        # again, holds both shipments, applied in the order they left
+        self.sim._outbox.pending.reverse()
+        second, first = self.receive()
+        self.assertEqual(
+            [(c.topic, c.state) for c in second.child_ids],
+            [("shipment.confirmed", "done")] * 2,
+        )
+        self.assertEqual(first.state, "ignored")
+        self.assertIn("already recorded", first.reason)
+        backorder = self.picking.backorder_ids
+        self.assertEqual(
+            [
+                (p.state, p.carrier_tracking_ref, p.move_ids.product_id.default_code)
+                for p in self.picking | backorder
+            ],
+            [("done", "1ZA", "TOTE"), ("done", "1ZB", "MUG")],
+        )
+        self.assertEqual(self.order.remote_state, "shipped")
+        self.assertEqual(len(self.order.shipment_ids), 2)
+        self.assertFalse(self.backend._retail_open_exceptions())
+
     def test_webhook_delivered_again_changes_nothing(self):
         self.sim.ship(self.ref)
         webhook = self.sim.outbox[0]
