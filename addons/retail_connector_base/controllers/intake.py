@@ -5,7 +5,8 @@ parsing and validation (shape limits included), then a single statement
 that stores the delivery (or counts it as a duplicate) and wakes the
 dispatcher, which queues its job within a second
 (``retail.event._cron_dispatch``). No business processing happens in the
-request, and nothing but that statement writes: the backend is read once,
+request, and nothing but that statement writes: the backend's columns are
+read from the worker's cache (read again after any change to one of them),
 the rate limit takes its tokens a few at a time
 (``services.token_bucket.LeasedTokens``), the job row is created off the
 request. A signed
@@ -30,8 +31,8 @@ import math
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from odoo.http import request
-from odoo.tools import SQL
 
+from ..models.retail_backend_mixin import INTAKE_FIELDS
 from ..services import errors
 from ..services import json_limits as json_limits_service
 
@@ -162,9 +163,10 @@ INTAKE_COLUMNS = (
 
 class BackendView:
     """A backend as the intake reads it: the columns it needs, read with one
-    plain query per request (an ORM read of the record would load and
-    convert every stored field), and the record itself for anything else
-    (an attribute that was not read comes from the record)."""
+    plain query (an ORM read of the record would load and convert every
+    stored field) that each worker keeps until one of them is written, and
+    the record itself for anything else (an attribute that was not read
+    comes from the record)."""
 
     def __init__(self, record, values):
         self.record = record
@@ -229,6 +231,9 @@ class WebhookIntake:
         self.columns = INTAKE_COLUMNS + tuple(
             name for name in backend_fields if name not in INTAKE_COLUMNS
         )
+        INTAKE_FIELDS[backend_model] = INTAKE_FIELDS.get(
+            backend_model, frozenset()
+        ) | frozenset(self.columns)
 
     # -- steps -----------------------------------------------------------
     def _headers(self):
@@ -238,25 +243,18 @@ class WebhookIntake:
         }
 
     def _view(self, backend_id):
-        """The backend's columns, or None when it does not exist."""
-        record = request.env[self.backend_model].sudo().browse(backend_id)
-        model = record.browse()
-        for name in self.columns:
-            field = model._fields.get(name)
-            if field is None or not field.store or not field.column_type:
-                raise ValueError(f"{model._name}.{name} is not a stored column")
-        cr = record.env.cr
-        cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE id = %s",
-                SQL(", ").join(SQL.identifier(name) for name in self.columns),
-                SQL.identifier(model._table),
-                record.id,
-            )
+        """The backend's columns, or None when it does not exist (read once
+        per worker until one of them changes: see
+        ``retail.backend._retail_intake_row``)."""
+        env = request.env
+        row = (
+            env["retail.backend"]
+            .sudo()
+            ._retail_intake_row(self.backend_model, backend_id, self.columns)
         )
-        row = cr.fetchone()
         if row is None:
             return None
+        record = env[self.backend_model].sudo().browse(backend_id)
         return BackendView(record, dict(zip(self.columns, row, strict=True)))
 
     def handle(self, backend_id):
