@@ -33,9 +33,7 @@ class TestBackOfficeTours(RetailHttpCase):
         self.deliver(
             "partner/upsert", self.partner_payload("C-1"), key="ok", process=True
         )
-        self.held_exception = self.Exception.search(
-            [("event_id", "=", self.held.id)]
-        )
+        self.held_exception = self.Exception.search([("event_id", "=", self.held.id)])
         self.assertEqual(self.held_exception.state, "open")
 
     def test_dashboard_shows_the_day_and_leads_to_the_exceptions(self):
@@ -46,7 +44,11 @@ class TestBackOfficeTours(RetailHttpCase):
         # releases the held partner, a person retries it
         company = self.env["res.partner"].create({"name": "CO-1", "is_company": True})
         self.env["retail.test.partner.binding"].create(
-            {"backend_id": self.backend.id, "external_id": "CO-1", "odoo_id": company.id}
+            {
+                "backend_id": self.backend.id,
+                "external_id": "CO-1",
+                "odoo_id": company.id,
+            }
         )
         with trap_jobs() as trap:
             self.start_tour("/odoo", "retail_exception_retry_tour", login="admin")
