@@ -299,8 +299,11 @@ class RetailBackendMixinKpi(models.AbstractModel):
             ("res_model", "=", self._name),
             ("res_id", "=", self.id),
             ("retail_alert_key", "!=", False),
+            ("active", "=", True),  # done activities are archived
         ]
-        activities = self.env["mail.activity"].sudo().search(domain)
+        activities = (
+            self.env["mail.activity"].sudo().with_context(active_test=True).search(domain)
+        )
         return {
             activity.retail_alert_key: activity
             for activity in activities
