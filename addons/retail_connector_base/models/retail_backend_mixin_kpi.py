@@ -97,7 +97,7 @@ class RetailBackendMixinKpi(models.AbstractModel):
     def _retail_kpis_of_day(self, day, is_today):
         self.ensure_one()
         start, end = kpi.day_bounds(day, self._retail_kpi_tz())
-        return self._retail_kpis(start, end, is_today)
+        return self._retail_kpis(day, start, end, is_today)
 
     @api.model
     def _retail_kpi_figure(self, code, name, durations=None, **values):
@@ -115,8 +115,8 @@ class RetailBackendMixinKpi(models.AbstractModel):
             figure.setdefault("value", summary.p50)
         return figure
 
-    def _retail_kpis(self, start, end, is_today):
-        """The figures of the day [``start``, ``end``) (naive UTC).
+    def _retail_kpis(self, day, start, end, is_today):
+        """The figures of ``day``, from ``start`` to ``end`` (naive UTC).
 
         ``is_today``: figures of a state (levels, open sessions) only make
         sense today, and are left out of past days. The base counts the sync

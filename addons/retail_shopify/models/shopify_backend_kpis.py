@@ -36,8 +36,8 @@ class ShopifyBackendKpis(models.Model):
             )
         )
 
-    def _retail_kpis(self, start, end, is_today):
-        figures = super()._retail_kpis(start, end, is_today)
+    def _retail_kpis(self, day, start, end, is_today):
+        figures = super()._retail_kpis(day, start, end, is_today)
         Binding = self.env["shopify.sale.order"].sudo()
         # order flow lag: placed in Shopify -> confirmed in Odoo
         lags = [
