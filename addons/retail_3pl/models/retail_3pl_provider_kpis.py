@@ -66,7 +66,9 @@ class Retail3plProviderKpis(models.Model):
                     "threepl_ship_time",
                     self.env._("Shipped by the provider within the service level"),
                     [
-                        max(0.0, (s.shipped_at - s.order_id.create_date).total_seconds())
+                        max(
+                            0.0, (s.shipped_at - s.order_id.create_date).total_seconds()
+                        )
                         / 3600
                         for s in shipments
                     ],
@@ -137,7 +139,8 @@ class Retail3plProviderKpis(models.Model):
         )
         last_push = cr.fetchone()[0]
         cr.execute(
-            "SELECT max(create_date) FROM retail_3pl_stock_check WHERE provider_id = %s",
+            """SELECT max(create_date) FROM retail_3pl_stock_check
+                WHERE provider_id = %s""",
             (self.id,),
         )
         last_snapshot = cr.fetchone()[0]
@@ -161,7 +164,11 @@ class Retail3plProviderKpis(models.Model):
             late = self._threepl_orders(
                 [
                     ("remote_state", "=", "queued"),
-                    ("create_date", "<", now - timedelta(minutes=self.sla_send_minutes)),
+                    (
+                        "create_date",
+                        "<",
+                        now - timedelta(minutes=self.sla_send_minutes),
+                    ),
                 ]
             )
             if late:

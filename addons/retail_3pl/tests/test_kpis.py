@@ -79,8 +79,6 @@ class TestThreeplKpis(ThreeplTestCase):
         self.assertEqual((accuracy["count"], accuracy["breaches"]), (2, 1))
         self.assertEqual(accuracy["value"], 50.0)
         check = self.warehouse.threepl_last_check_id
-        self.assertEqual(
-            figures["stock_adjusted"]["value"], check.adjusted_count
-        )
+        self.assertEqual(figures["stock_adjusted"]["value"], check.adjusted_count)
         flows = {flow.flow: flow for flow in self.backend._retail_freshness()}
         self.assertTrue(flows["snapshot"].last)

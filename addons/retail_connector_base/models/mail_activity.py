@@ -9,6 +9,5 @@ class MailActivity(models.Model):
         readonly=True,
         index="btree_not_null",
         copy=False,
-        help="What a retail alert is about: one open activity per backend "
-        "and key.",
+        help="What a retail alert is about: one open activity per backend and key.",
     )

@@ -52,9 +52,7 @@ class RetailBackendKpi(models.Model):
                 for key, activity in sorted(alerts.items())
                 if key not in known
             ]
-            card.kpi_level = (
-                "danger" if conditions else "warning" if banners else "ok"
-            )
+            card.kpi_level = "danger" if conditions else "warning" if banners else "ok"
             card.kpi_banner_html = (
                 Markup("").join(
                     Markup(
@@ -154,4 +152,3 @@ class RetailBackendKpi(models.Model):
         """The alerts of every active backend (scheduled action)."""
         for Backend in self.env["retail.kpi.daily"]._backend_models():
             Backend.search([("state", "=", "active")])._retail_check_alerts()
-

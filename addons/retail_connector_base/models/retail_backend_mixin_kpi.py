@@ -302,7 +302,10 @@ class RetailBackendMixinKpi(models.AbstractModel):
             ("active", "=", True),  # done activities are archived
         ]
         activities = (
-            self.env["mail.activity"].sudo().with_context(active_test=True).search(domain)
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(active_test=True)
+            .search(domain)
         )
         return {
             activity.retail_alert_key: activity
@@ -321,15 +324,12 @@ class RetailBackendMixinKpi(models.AbstractModel):
                 activity.write({"note": body, "summary": summary[:250]})
             return activity
         user = self._retail_alert_user()
-        return (
-            self.sudo()
-            .activity_schedule(
-                ALERT_ACTIVITY_TYPE,
-                summary=summary[:250],
-                note=body,
-                user_id=user.id if user else False,
-                retail_alert_key=key,
-            )
+        return self.sudo().activity_schedule(
+            ALERT_ACTIVITY_TYPE,
+            summary=summary[:250],
+            note=body,
+            user_id=user.id if user else False,
+            retail_alert_key=key,
         )
 
     def _retail_alert_clear(self, keys, reason):

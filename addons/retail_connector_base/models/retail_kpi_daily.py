@@ -30,7 +30,11 @@ class RetailKpiDaily(models.Model):
         index=True,
     )
     retail_backend_id = fields.Many2one(
-        "retail.backend", string="Backend", readonly=True, index=True, ondelete="cascade"
+        "retail.backend",
+        string="Backend",
+        readonly=True,
+        index=True,
+        ondelete="cascade",
     )
     company_id = fields.Many2one("res.company", readonly=True, index=True)
     date = fields.Date(required=True, readonly=True, index=True)
@@ -40,8 +44,7 @@ class RetailKpiDaily(models.Model):
     dimension = fields.Char(
         readonly=True,
         default="",
-        help="What the figure is broken down by, e.g. the category of the "
-        "exceptions.",
+        help="What the figure is broken down by, e.g. the category of the exceptions.",
     )
     unit = fields.Char(readonly=True, help="min, h, %, count or a currency.")
     value = fields.Float(
@@ -180,4 +183,3 @@ class RetailKpiDaily(models.Model):
                 ]
             )
         }
-

@@ -117,7 +117,9 @@ def parse_thresholds(text):
         try:
             value = int(minutes)
         except ValueError:
-            raise ValueError(f"{part!r}: {minutes!r} is not a number of minutes") from None
+            raise ValueError(
+                f"{part!r}: {minutes!r} is not a number of minutes"
+            ) from None
         if value < 0:
             raise ValueError(f"{part!r}: minutes cannot be negative")
         result[flow] = value
@@ -125,7 +127,9 @@ def parse_thresholds(text):
 
 
 def format_thresholds(thresholds):
-    return ", ".join(f"{flow}={minutes}" for flow, minutes in sorted(thresholds.items()))
+    return ", ".join(
+        f"{flow}={minutes}" for flow, minutes in sorted(thresholds.items())
+    )
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,7 @@ class TestKpiDaily(RetailTestCase):
         ]
         if code:
             domain.append(("code", "=", code))
-        return {
-            (row.code, row.dimension): row for row in self.Kpi.search(domain)
-        }
+        return {(row.code, row.dimension): row for row in self.Kpi.search(domain)}
 
     def exception(self, message, category="mapping", **values):
         exc = self.backend._retail_raise_exception(
@@ -105,7 +103,9 @@ class TestKpiDaily(RetailTestCase):
                 [("backend_model", "=", paused._name), ("backend_id", "=", paused.id)]
             )
         )
-        self.assertIn(("exceptions_opened:mapping", 1.0), self.backend._retail_metrics_kpis())
+        self.assertIn(
+            ("exceptions_opened:mapping", 1.0), self.backend._retail_metrics_kpis()
+        )
 
     def test_card_shows_today_and_freshness(self):
         self.exception("A")

@@ -17,9 +17,7 @@ class TestPosKpis(CashupCase):
         self.day_of_trade()
         day = datetime.date.fromisoformat(DAY)
         self.assertEqual(self.figures(day)["pos_tickets"]["value"], 3)
-        self.assertNotIn(
-            "pos_tickets", self.figures(day + datetime.timedelta(days=1))
-        )
+        self.assertNotIn("pos_tickets", self.figures(day + datetime.timedelta(days=1)))
 
     def test_session_open_past_its_day_alerts_until_closed(self):
         self.day_of_trade()

@@ -65,7 +65,11 @@ class ShopifyBackendKpis(models.Model):
             )
         # fulfilment timeliness: confirmed -> shipped, against the SLA
         shipped = self._shopify_order_pickings(
-            [("state", "=", "done"), ("date_done", ">=", start), ("date_done", "<", end)]
+            [
+                ("state", "=", "done"),
+                ("date_done", ">=", start),
+                ("date_done", "<", end),
+            ]
         )
         hours = [
             (picking.date_done - picking.sale_id.date_order).total_seconds() / 3600
@@ -187,7 +191,11 @@ class ShopifyBackendKpis(models.Model):
                 [
                     ("backend_id", "=", self.id),
                     ("sync_state", "!=", "synced"),
-                    ("create_date", "<", now - timedelta(minutes=self.sla_send_minutes)),
+                    (
+                        "create_date",
+                        "<",
+                        now - timedelta(minutes=self.sla_send_minutes),
+                    ),
                 ]
             )
             if late:

@@ -196,14 +196,17 @@ class TestStockAccuracy(ShopifyKpiMixin, TransactionCase):
         accuracy = self.today_figures()["stock_accuracy"]
         self.assertEqual((accuracy["value"], accuracy["count"]), (100.0, 2))
         # Shopify reports another quantity for the mug (changed there)
-        mug_level = levels.filtered(lambda lvl: lvl.variant_binding_id.odoo_id == self.mug)
+        mug_level = levels.filtered(
+            lambda lvl: lvl.variant_binding_id.odoo_id == self.mug
+        )
         levels._retail_stock_record({mug_level.id: {"remote_quantity": 5}})
         accuracy = self.today_figures()["stock_accuracy"]
         self.assertEqual((accuracy["value"], accuracy["breaches"]), (50.0, 1))
         # levels are a state: past days have no stock accuracy
         yesterday = self.backend._retail_kpi_today() - timedelta(days=1)
         self.assertNotIn(
-            "stock_accuracy", by_code(self.backend._retail_kpis_of_day(yesterday, False))
+            "stock_accuracy",
+            by_code(self.backend._retail_kpis_of_day(yesterday, False)),
         )
 
 
