@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from .common import RetailTestCase
 
@@ -209,3 +209,20 @@ class TestFreshnessAlerts(RetailTestCase):
         # the test connector has no flow of its own: deliveries and runs are
         # reported by the base's metrics
         self.assertEqual(self.backend._retail_metrics_freshness(), [])
+
+
+class TestKpiAccess(RetailTestCase):
+    def test_only_managers_compute_now_users_read(self):
+        self.backend._retail_raise_exception(
+            flow="inbound", category="mapping", message="A", hint="h"
+        )
+        card = self.backend.retail_card_id
+        with self.assertRaises(AccessError):
+            card.with_user(self.user).action_compute_kpis()
+        card.with_user(self.manager).action_compute_kpis()
+        rows = self.env["retail.kpi.daily"].with_user(self.user).search(
+            [("retail_backend_id", "=", card.id)]
+        )
+        self.assertTrue(rows)
+        # a retail user reads the dashboard card
+        self.assertIn("Exceptions opened", card.with_user(self.user).kpi_today_html)
