@@ -82,3 +82,28 @@ class TestThreeplKpis(ThreeplTestCase):
         self.assertEqual(figures["stock_adjusted"]["value"], check.adjusted_count)
         flows = {flow.flow: flow for flow in self.backend._retail_freshness()}
         self.assertTrue(flows["snapshot"].last)
+
+    def test_shipment_without_tracking_alerts_until_entered(self):
+        order = self.send(lines=[(self.tote, 1)])
+        picking = order.odoo_id
+        self.sim.ship(
+            order.external_id,
+            [
+                {
+                    "tracking_number": None,
+                    "lines": [
+                        {"line_ref": self.line_ref(picking, self.tote), "qty": 1}
+                    ],
+                }
+            ],
+        )
+        events = self.receive()
+        self.assertEqual(events.mapped("state"), ["done"], events.mapped("error"))
+        self.assertFalse(picking.carrier_tracking_ref)
+        self.backend._retail_check_alerts()
+        alert = self.backend._retail_open_alerts()["sla:no_tracking"]
+        self.assertIn(order.shipment_ids.shipment_ref, alert.note)
+        picking.carrier_tracking_ref = "1ZLATE0001"
+        self.backend._retail_check_alerts()
+        self.assertNotIn("sla:no_tracking", self.backend._retail_open_alerts())
+        self.assertFalse(alert.active)

@@ -220,8 +220,10 @@ class TestKpiAccess(RetailTestCase):
         with self.assertRaises(AccessError):
             card.with_user(self.user).action_compute_kpis()
         card.with_user(self.manager).action_compute_kpis()
-        rows = self.env["retail.kpi.daily"].with_user(self.user).search(
-            [("retail_backend_id", "=", card.id)]
+        rows = (
+            self.env["retail.kpi.daily"]
+            .with_user(self.user)
+            .search([("retail_backend_id", "=", card.id)])
         )
         self.assertTrue(rows)
         # a retail user reads the dashboard card
