@@ -2,6 +2,8 @@ import datetime
 
 from odoo import api, fields, models
 
+from ..services import kpi
+
 #: days a first computation fills in, and the days the dashboard graphs show
 BACKFILL_DAYS = 30
 #: figures older than this are deleted by the daily computation
@@ -97,26 +99,34 @@ class RetailKpiDaily(models.Model):
 
     @api.model
     def _compute_backend(self, backend, days=None):
-        """Compute (again) ``days`` of ``backend``: by default today, and
-        each of the last 30 days without any figure yet."""
+        """Compute (again) ``days`` of ``backend``. By default: today; the
+        day before as well while its figures were computed before it ended
+        (its last hours are then counted once); the last 30 days when the
+        backend has no figure yet (its first computation)."""
         today = backend._retail_kpi_today()
         if days is None:
-            known = set(
-                self.sudo()
-                .search(
+            computed = dict(
+                self.sudo()._read_group(
                     [
                         ("backend_model", "=", backend._name),
                         ("backend_id", "=", backend.id),
                         ("date", ">=", today - datetime.timedelta(days=BACKFILL_DAYS)),
-                    ]
+                    ],
+                    ["date:day"],
+                    ["computed_at:max"],
                 )
-                .mapped("date")
             )
-            days = [today] + [
-                today - datetime.timedelta(days=n)
-                for n in range(1, BACKFILL_DAYS + 1)
-                if today - datetime.timedelta(days=n) not in known
-            ]
+            if not computed:
+                days = [
+                    today - datetime.timedelta(days=n) for n in range(BACKFILL_DAYS + 1)
+                ]
+            else:
+                days = [today]
+                yesterday = today - datetime.timedelta(days=1)
+                ended = kpi.day_bounds(today, backend._retail_kpi_tz())[0]
+                last = computed.get(yesterday)
+                if not last or last < ended:
+                    days.append(yesterday)
         for day in days:
             self._store(backend, day, backend._retail_kpis_of_day(day, day == today))
 

@@ -82,6 +82,30 @@ class TestKpiDaily(RetailTestCase):
         )
         self.assertEqual(self.figures()[("exceptions_opened", "mapping")].value, 2)
 
+    def test_yesterday_computed_before_it_ended_is_completed_once(self):
+        today = self.backend._retail_kpi_today()
+        yesterday = today - timedelta(days=1)
+        self.exception("late", first_seen=self.now - timedelta(days=1))
+        self.Kpi._compute_backend(self.backend, [today])
+        # yesterday's figures, as the last run before midnight left them
+        self.Kpi._store(
+            self.backend,
+            yesterday,
+            [
+                {
+                    "code": "exceptions_opened",
+                    "name": "x",
+                    "value": 0,
+                    "dimension": "mapping",
+                }
+            ],
+        )
+        row = self.figures(yesterday)[("exceptions_opened", "mapping")]
+        row.computed_at = self.now - timedelta(days=1)
+        self.Kpi._compute_backend(self.backend)
+        self.assertEqual(row.value, 1)
+        self.assertGreaterEqual(row.computed_at, self.now)
+
     def test_figure_that_disappears_is_removed(self):
         exc = self.exception("gone", "validation")
         self.Kpi._compute_backend(self.backend, [self.backend._retail_kpi_today()])
