@@ -5,6 +5,7 @@ from . import retail_3pl_provider_receipts
 from . import retail_3pl_provider_inventory
 from . import retail_3pl_provider_returns
 from . import retail_3pl_provider_shipbob
+from . import retail_3pl_provider_kpis
 from . import retail_3pl_carrier_map
 from . import retail_3pl_picking
 from . import retail_3pl_shipment

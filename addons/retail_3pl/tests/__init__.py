@@ -1,1 +1,2 @@
 from . import test_changes
+from . import test_kpis

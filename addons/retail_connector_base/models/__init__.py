@@ -1,5 +1,6 @@
 from . import retail_sync_run_mixin
 from . import retail_backend_mixin
+from . import retail_backend_mixin_kpi
 from . import retail_binding_mixin
 from . import retail_event
 from . import retail_event_wait
@@ -17,3 +18,7 @@ from . import retail_stock_level_mixin
 from . import retail_location_mixin
 from . import stock_move
 from . import retail_sync_run
+from . import retail_kpi_daily
+from . import retail_backend_kpi
+from . import mail_activity
+from . import queue_job
