@@ -60,30 +60,32 @@ class Profile:
     name: str
     port_base: int
     #: duplicates: documents, deliveries of each, concurrent senders
-    documents: int = 30
+    documents: int = 10
     copies: int = 3
     senders: int = 3
     #: HTTP workers of the server
     workers: int = 2
     #: kill -9: documents of the scenario
-    kill_documents: int = 40
+    kill_documents: int = 12
+    #: deliveries per second of the kill and PostgreSQL scenarios
+    intake_rate: float = 4.0
     #: PostgreSQL: documents, connection cuts
-    pg_documents: int = 40
+    pg_documents: int = 12
     pg_cuts: int = 2
     restart_postgres: bool = False
     #: remote faults: fulfilment requests, share of failing calls, outage (s)
-    remote_orders: int = 20
+    remote_orders: int = 12
     failure_rate: float = 0.3
     outage_seconds: float = 8.0
-    timeouts: int = 1
+    timeouts: int = 0
     circuit_threshold: int = 5
     circuit_cooldown: int = 3
     #: flash sale: orders, seconds, workers
-    flash_orders: int = 150
-    flash_seconds: float = 15.0
+    flash_orders: int = 30
+    flash_seconds: float = 5.0
     flash_workers: int = 4
     #: schemathesis: generated cases per API
-    api_cases: int = 60
+    api_cases: int = 40
     #: seconds the work may take to drain once the faults stop
     drain_timeout: float = 120.0
 
@@ -129,6 +131,7 @@ FULL = Profile(
     senders=10,
     workers=4,
     kill_documents=500,
+    intake_rate=10.0,
     pg_documents=500,
     pg_cuts=5,
     remote_orders=300,

@@ -69,6 +69,15 @@ KILL_NOISE = (
     "InterfaceError",
     "OperationalError",
 )
+#: what a request, a cron or a job cut from PostgreSQL logs, on purpose
+CONNECTION_NOISE = (
+    *KILL_NOISE,
+    "Exception during request handling",
+    "Exception in cron",
+    "odoo.addons.base.models.ir_cron: Job '",
+    "bad query",
+    "terminating connection",
+)
 
 
 # ----------------------------------------------------------------------
@@ -359,7 +368,7 @@ def duplicates(profile, fdb, workdir, only=None):
     return result
 
 
-def _orders_under_fault(profile, fdb, workdir, name, title, count, inject):  # noqa: PLR0917
+def _orders_under_fault(profile, fdb, workdir, name, title, count, inject, noise):  # noqa: PLR0913, PLR0917
     """Orders sent while ``inject(server, senders, database, result)`` runs
     in this thread; then drained and checked (``name``: of its database)."""
     db = fdb.clone(name)
@@ -379,15 +388,20 @@ def _orders_under_fault(profile, fdb, workdir, name, title, count, inject):  # n
         deliveries = shopify_orders(
             shop, variants, server, ids["shopify_backend_id"], count
         )
+        # paced: deliveries keep arriving while the faults strike
         senders = Senders(
-            deliveries, copies=2, concurrency=profile.senders, max_delay=5.0
+            deliveries,
+            copies=2,
+            concurrency=profile.senders,
+            rate=profile.intake_rate,
+            max_delay=5.0,
         ).start()
         inject(server, senders, database, result)
         report = senders.join()
         check_acknowledged(result, report, count)
         # the database may have been restarted: a new connection
         database = stack.enter_context(Database(db))
-        check_drained(result, database, profile, server, KILL_NOISE)
+        check_drained(result, database, profile, server, noise)
         check_orders_once(result, database, ids["shopify_backend_id"], count)
         result.figures["server starts"] = server.starts
     return result
@@ -435,6 +449,7 @@ def kill_workers(profile, fdb, workdir):
         f"kill -9: {count} orders x 2 deliveries",
         count,
         inject,
+        KILL_NOISE,
     )
 
 
@@ -464,6 +479,7 @@ def connection_loss(profile, fdb, workdir):
         f"PostgreSQL ({how} {profile.pg_cuts} times): {count} orders x 2 deliveries",
         count,
         inject,
+        CONNECTION_NOISE,
     )
 
 
@@ -502,6 +518,11 @@ def remote_faults(profile, fdb, workdir):
     result.figures["calls answered by the provider"] = len(provider.calls)
     result.figures["injected faults"] = dict(sorted(faults.taken.items(), key=str))
     result.figures["circuit states seen"] = circuit.seen
+    result.check(
+        "the provider failed calls on purpose",
+        sum(faults.taken.values()) > 0,
+        str(faults.taken),
+    )
     result.check(
         f"the provider holds each of the {count} orders once",
         len(provider.orders) == count,
