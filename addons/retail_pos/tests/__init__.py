@@ -14,3 +14,4 @@ from . import test_feeds_http
 from . import test_ticket_customer
 from . import test_kpis
 from . import test_tours
+from . import test_ticket_numbering
