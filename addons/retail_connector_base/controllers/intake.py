@@ -161,6 +161,12 @@ INTAKE_COLUMNS = (
 )
 
 
+def _storable(text):
+    """``text`` without NUL characters (no PostgreSQL text column holds
+    one): each is replaced by U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class BackendView:
     """A backend as the intake reads it: the columns it needs, read with one
     plain query (an ORM read of the record would load and convert every
@@ -239,7 +245,9 @@ class WebhookIntake:
     def _headers(self):
         headers = request.httprequest.headers
         return {
-            name: headers[name] for name in self.header_whitelist if name in headers
+            name: _storable(headers[name])
+            for name in self.header_whitelist
+            if name in headers
         }
 
     def _view(self, backend_id):
@@ -314,17 +322,30 @@ class WebhookIntake:
                 hint="The sender produced a malformed document; ask its "
                 "support, then ignore this exception.",
             )
-        topic = self.topic(headers, payload) or "unknown"
+        if (
+            problem is None
+            and json_limits_service.may_hold_nul(body)
+            and json_limits_service.holds_nul(payload)
+        ):
+            problem = errors.PayloadValidationError(
+                "The delivery holds a NUL character (\\u0000), which no "
+                "field can store.",
+                hint="The sender produced a document no system can keep as "
+                "text; ask its support, then ignore this exception.",
+            )
+        topic = _storable(self.topic(headers, payload) or "unknown")
         body_sha256 = hashlib.sha256(body).hexdigest()
-        event_key = (
-            self.event_key(headers, payload) if payload is not None else None
-        ) or body_sha256
+        event_key = _storable(
+            (self.event_key(headers, payload) if payload is not None else None)
+            or body_sha256
+        )
         if problem is None and self.validate:
             try:
                 self.validate(view, headers, payload)
             except errors.PayloadValidationError as exc:
                 problem = exc
-        text = body.decode("utf-8", errors="replace")
+        # the body as text (its digest above is of the bytes as they came)
+        text = _storable(body.decode("utf-8", errors="replace"))
         remote_ref = False
         if problem is None:
             remote_ref = backend._retail_event_subject(topic, payload) or False
