@@ -12,8 +12,6 @@ import logging
 import shutil
 import unittest
 
-import pytest
-
 from .apis import schemathesis_apis
 from .harness import SHORT, FaultDatabase, dropdb, workdir
 from .scenarios import (
@@ -64,17 +62,11 @@ class TestFaultShortProfile(unittest.TestCase):
             duplicates(self.profile, self.fdb, self.workdir, only=("shopify", "pos"))
         )
 
-    @pytest.mark.xfail(
-        reason="known bug: 3PL confirmations validated at once collide on "
-        "their quants (ERROR logged, tries spent); the collision is a race",
-        strict=False,
-    )
     def test_duplicate_3pl_confirmations(self):
-        """Known bug: confirmations of deliveries of the same products
-        validated at once collide on their quants (``could not serialize
-        access`` logged at ERROR by ``odoo.sql_db``, a try of the job spent
-        each time); with 1,000 confirmations some jobs spend all their
-        tries. Every delivery is still validated once."""
+        """Confirmations of deliveries of the same products validated at
+        once: each job locks the quants it changes first, so that the others
+        wait for it (no try spent, nothing logged) instead of colliding on
+        their update."""
         self.assert_scenario(
             duplicates(self.profile, self.fdb, self.workdir, only=("3pl",))
         )
@@ -91,10 +83,5 @@ class TestFaultShortProfile(unittest.TestCase):
     def test_flash_sale(self):
         self.assert_scenario(flash_sale(self.profile, self.fdb, self.workdir))
 
-    @pytest.mark.xfail(
-        reason="known bug: the 3PL message route answered 500 to 5 of 40 "
-        "generated bodies (under investigation)",
-        strict=False,
-    )
     def test_schemathesis_against_the_pos_and_3pl_documents(self):
         self.assert_scenario(schemathesis_apis(self.profile, self.fdb, self.workdir))

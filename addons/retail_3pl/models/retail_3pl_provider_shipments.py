@@ -75,6 +75,12 @@ class Retail3plProviderShipments(models.Model):
         Odoo, locked."""
         locks.advisory_lock(self.env.cr, self._retail_key(), f"order:{order_ref}")
         order = self.env["retail.3pl.picking"]._retail_get(self, order_ref)
+        if order:
+            # a message of the same order applied since this transaction
+            # began (its lock is free again) is waited for, not collided with
+            locks.lock_rows(
+                self.env.cr, "retail_3pl_picking", order.ids, order._threepl_label()
+            )
         if order and order.kind != kind:
             raise errors.MappingError(
                 f"3PL message {message.message_id} ({message.type}) is about "
@@ -349,6 +355,31 @@ class Retail3plProviderShipments(models.Model):
     # ------------------------------------------------------------------
     # validating a delivery
     # ------------------------------------------------------------------
+    def _threepl_lock_stock(self, picking, products):
+        """Lock the quants validating ``picking`` changes (its products in
+        its internal source and destination locations) before changing them:
+        another message validating the same products at once makes this one
+        wait a moment (no try spent), instead of both failing on their
+        update."""
+        locations = (picking.location_id | picking.location_dest_id).filtered(
+            lambda location: location.usage in ("internal", "transit")
+        )
+        if not locations or not products:
+            return
+        quants = (
+            self.env["stock.quant"]
+            .sudo()
+            .search(
+                [
+                    ("product_id", "in", products.ids),
+                    ("location_id", "child_of", locations.ids),
+                ]
+            )
+        )
+        locks.lock_rows(
+            self.env.cr, "stock_quant", quants.ids, f"The stock {picking.name} moves"
+        )
+
     def _threepl_validate(
         self, order, picking, shipped, *, final, carrier=None, numbers=()
     ):
@@ -373,6 +404,7 @@ class Retail3plProviderShipments(models.Model):
             bucket["lots"].extend(entry.lots)
             bucket["serials"].extend(entry.serials)
         moves = picking.move_ids.filtered(lambda m: m.state not in ("done", "cancel"))
+        self._threepl_lock_stock(picking, moves.product_id)
         for product, bucket in by_product.items():
             product_moves = moves.filtered(lambda m, p=product: m.product_id == p)
             demand = sum(product_moves.mapped("product_qty"))

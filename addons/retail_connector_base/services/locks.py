@@ -1,9 +1,20 @@
-"""Transaction-scoped PostgreSQL advisory locks per (backend, remote object)."""
+"""Transaction-scoped PostgreSQL locks.
+
+- advisory locks per (backend, remote object): :func:`advisory_lock`;
+- row locks taken up front, without waiting: :func:`lock_rows`, for rows
+  that concurrent jobs update (a point of sale's order numbering, the stock
+  quants of the products a shipment takes).
+"""
 
 import hashlib
 import struct
 
+import psycopg2
+
+from odoo.tools import SQL
+
 from .errors import LockContentionError
+from .quiet_sql import expected_lock_contention
 
 
 def lock_keys(namespace, key):
@@ -41,3 +52,37 @@ def advisory_lock(cr, namespace, key, *, retry_after=5):
             hint="Nothing to do: the job retries automatically.",
         )
     return True
+
+
+def lock_rows(cr, table, ids, what, *, retry_after=1):
+    """Lock the rows ``ids`` of ``table`` for this transaction, at once, or
+    raise :class:`LockContentionError` (a wait: it spends no try).
+
+    Taken before the rows are changed, the locks make concurrent jobs that
+    would change the same rows wait for one another instead of failing on
+    a serialisation error at their update (which Odoo logs at ERROR and the
+    job runner counts as a try): a row another transaction holds, or one it
+    changed since this transaction's snapshot, is a wait, not logged.
+    ``cr`` is an Odoo cursor (the lock is taken in a savepoint); ``what``
+    names the rows in the message.
+    """
+    ids = sorted(set(ids))
+    if not ids:
+        return
+    query = SQL(
+        "SELECT id FROM %s WHERE id IN %s ORDER BY id FOR UPDATE NOWAIT",
+        SQL.identifier(table),
+        tuple(ids),
+    )
+    try:
+        with cr.savepoint(flush=False), expected_lock_contention():
+            cr.execute(query)
+    except (
+        psycopg2.errors.LockNotAvailable,
+        psycopg2.errors.SerializationFailure,
+    ) as exc:
+        raise LockContentionError(
+            f"{what} is being changed by another job.",
+            retry_after=retry_after,
+            hint="Nothing to do: the job runs again in a moment.",
+        ) from exc

@@ -28,3 +28,4 @@ from . import test_partner_payload
 from . import test_tours
 from . import test_kpi
 from . import test_stuck_jobs
+from . import test_row_locks

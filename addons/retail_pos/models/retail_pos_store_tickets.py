@@ -27,7 +27,6 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import fields, models
-from odoo.tools import SQL
 
 from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 from odoo.addons.retail_connector_base.services.money import (
@@ -35,7 +34,6 @@ from odoo.addons.retail_connector_base.services.money import (
     to_decimal,
 )
 from odoo.addons.retail_connector_base.services.quiet_sql import (
-    expected_lock_contention,
     expected_unique_violation,
 )
 
@@ -315,25 +313,12 @@ class RetailPosStore(models.Model):
         ids = tuple(sequences.filtered(lambda s: s.implementation == "no_gap").ids)
         if not ids:
             return
-        try:
-            with self.env.cr.savepoint(flush=False), expected_lock_contention():
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM ir_sequence WHERE id IN %s ORDER BY id"
-                        " FOR UPDATE NOWAIT",
-                        ids,
-                    )
-                )
-        except (
-            psycopg2.errors.LockNotAvailable,
-            psycopg2.errors.SerializationFailure,
-        ) as exc:
-            raise errors.LockContentionError(
-                f"The order numbering of {config.display_name} is taken by "
-                "another ticket being imported.",
-                retry_after=1,
-                hint=self.env._("Nothing to do: the ticket is imported next."),
-            ) from exc
+        locks.lock_rows(
+            self.env.cr,
+            "ir_sequence",
+            ids,
+            f"The order numbering of {config.display_name}",
+        )
 
     def _retail_pos_session_for(self, ticket):
         """``(session, note)``: where the ticket is booked, and why when it is
