@@ -131,6 +131,7 @@ from odoo.tests import BaseCase, HttpCase, TransactionCase, new_test_user
 from odoo.tests.common import get_db_name
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..services.signatures import hmac_sha256_digest
 
@@ -400,11 +401,20 @@ class CommittedTransactionCase(BaseCase):
     registry, committed when it ends. What a test commits is removed after
     it by the cleanups it registers (``add_committed_cleanup``,
     ``create_committed``), the last registered running first.
+
+    The jobs they queue are trapped (``self.jobs``, queue_job's
+    ``trap_jobs``): a committed job row would be run by the test server's
+    job runner meanwhile, against remotes no test set up. A test that needs
+    the rows sets ``trap_committed_jobs = False`` (and removes its jobs
+    before it commits them).
     """
+
+    trap_committed_jobs = True
 
     def setUp(self):
         super().setUp()
         self.registry = Registry(get_db_name())
+        self.jobs = self.enterContext(trap_jobs()) if self.trap_committed_jobs else None
 
     # -- transactions ----------------------------------------------------
     @staticmethod
