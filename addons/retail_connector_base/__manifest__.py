@@ -24,6 +24,7 @@
         "views/retail_backend_views.xml",
         "views/retail_dashboard_views.xml",
         "views/queue_job_views.xml",
+        "views/retail_sync_history_views.xml",
         "views/menus.xml",
     ],
     "application": True,

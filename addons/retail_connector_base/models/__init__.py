@@ -1,3 +1,5 @@
+from . import base
+from . import queue_job
 from . import retail_sync_run_mixin
 from . import retail_backend_mixin
 from . import retail_binding_mixin
@@ -17,3 +19,6 @@ from . import retail_stock_level_mixin
 from . import retail_location_mixin
 from . import stock_move
 from . import retail_sync_run
+from . import retail_remote_call
+from . import retail_sync_history
+from . import product_template

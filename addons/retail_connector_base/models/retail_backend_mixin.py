@@ -7,10 +7,11 @@ from odoo.tools import str2bool
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import endpoints, errors, locks, wait_keys
+from ..services import correlation, endpoints, errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket, leased
+from .base import traced
 
 _logger = logging.getLogger(__name__)
 
@@ -98,6 +99,7 @@ class RetailBackendMixin(models.AbstractModel):
     _retail_channel_xmlid = "retail_connector_base.channel_retail"
     # short name of the connector, stored on events and exceptions
     _retail_source = "generic"
+    _retail_traced_jobs = True
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -324,6 +326,24 @@ class RetailBackendMixin(models.AbstractModel):
         """Values that must never appear in logs or errors (override)."""
         return []
 
+    def _retail_http_journal(self):
+        """The ``journal`` of this backend's HTTP client: each request that
+        left becomes a ``retail.remote.call`` row, written when the running
+        trace ends (at once outside of one)."""
+        self.ensure_one()
+        backend = self.sudo()
+        RemoteCall = self.env["retail.remote.call"].sudo()
+
+        def journal(entry):
+            row = RemoteCall._retail_journal_row(backend, entry)
+            trace = correlation.current()
+            if trace is not None and trace.on_exit is not None:
+                trace.add_call(row)
+            else:
+                RemoteCall._retail_journal_write([row])
+
+        return journal
+
     def _retail_job_channel(self, flow):
         """Complete name of the channel of this backend's jobs of ``flow``."""
         self.ensure_one()
@@ -393,6 +413,7 @@ class RetailBackendMixin(models.AbstractModel):
                 **backend._retail_job_options("outbound"),
             )._retail_export_job(kind)
 
+    @traced
     def _retail_export_job(self, kind):
         """Send what is marked for export (queued job).
 
