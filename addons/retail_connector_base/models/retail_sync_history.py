@@ -30,7 +30,8 @@ class RetailSyncHistory(models.TransientModel):
     - sync exceptions on them, on those deliveries or those remote objects;
     - remote calls made for them (sending a binding);
     - then everything sharing a correlation id with what was found: the
-      jobs, calls and exceptions of those deliveries and triggers.
+      deliveries, jobs, calls and exceptions of those deliveries and
+      triggers.
 
     Nothing here holds a payload; a row opens its delivery, job, call or
     exception, whose own access rules apply.
@@ -127,6 +128,10 @@ class RetailSyncHistory(models.TransientModel):
             - {False, None, ""}
         )
         if cids:
+            # the deliveries behind an exception or a call found above
+            events |= Event.search(
+                [("correlation_id", "in", cids)], limit=HISTORY_LIMIT
+            )
             calls |= Call.search([("correlation_id", "in", cids)], limit=HISTORY_LIMIT)
             exceptions |= Exc.search(
                 [("correlation_id", "in", cids)], limit=HISTORY_LIMIT

@@ -108,7 +108,10 @@ class TestLogLines(unittest.TestCase):
 
     def test_installing_twice_prefixes_once(self):
         correlation.install_log_correlation()
-        with self.assertLogs(self.logger, logging.INFO) as logs, correlation.scope() as trace:
+        with (
+            self.assertLogs(self.logger, logging.INFO) as logs,
+            correlation.scope() as trace,
+        ):
             self.logger.info("once")
         self.assertEqual(
             logs.output,
