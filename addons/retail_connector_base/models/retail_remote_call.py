@@ -1,4 +1,5 @@
 import logging
+from datetime import UTC, datetime, timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -110,8 +111,12 @@ class RetailRemoteCall(models.Model):
         ``backend``, about the record of the running trace."""
         subject = correlation.current_subject()
         res_model, _sep, res_id = (subject or "").partition(",")
+        # when the request left (to the microsecond: calls are ordered by it)
+        called_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(
+            milliseconds=entry.get("duration_ms") or 0
+        )
         return {
-            "called_at": fields.Datetime.now(),
+            "called_at": called_at,
             "backend_model": backend._name,
             "backend_id": backend.id,
             "retail_backend_id": backend.retail_card_id.id or None,
