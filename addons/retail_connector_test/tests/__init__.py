@@ -25,3 +25,4 @@ from . import test_intake_hardening_http
 from . import test_duplicate_deliveries
 from . import test_event_crons
 from . import test_partner_payload
+from . import test_correlation

@@ -12,3 +12,4 @@ from . import test_tickets
 from . import test_feeds
 from . import test_feeds_http
 from . import test_ticket_customer
+from . import test_sync_history
