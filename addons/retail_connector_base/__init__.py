@@ -1,5 +1,6 @@
 from . import controllers
 from . import models
+from . import wizards
 from . import services
 from .services.correlation import install_log_correlation
 from .services.redaction import install_log_redaction

@@ -20,5 +20,4 @@ from . import retail_location_mixin
 from . import stock_move
 from . import retail_sync_run
 from . import retail_remote_call
-from . import retail_sync_history
 from . import product_template
