@@ -1,8 +1,10 @@
 """Correlation ids, the remote call journal and the sync history, on the
 test connector."""
 
+import json
 import logging
 from datetime import timedelta
+from unittest.mock import patch
 
 import responses
 
@@ -12,6 +14,7 @@ from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.models import retail_sync_run
 from odoo.addons.retail_connector_base.services import correlation
 
 from .common import RetailHttpCase, RetailTestCase
@@ -100,6 +103,57 @@ class TestCorrelationIds(RetailTestCase):
         self.assertEqual(
             {record.correlation_id for record in logs.records}, {event.correlation_id}
         )
+
+
+class TestTriggers(RetailTestCase):
+    @responses.activate
+    def test_a_refused_export_carries_the_id_of_its_job(self):
+        event, _c = self.accept(self.partner_payload("C-1"), key="import")
+        event._process()
+        binding = self.Binding._retail_get(self.backend, "C-1")
+        binding.odoo_id.write({"name": "Acme Renamed"})
+        responses.add(responses.PUT, f"{API}/partners/C-1", status=422, json={})
+        with correlation.scope() as trace:
+            self.backend._retail_export_job("partners")
+        exc = self.Exception.search(
+            [("backend_id", "=", self.backend.id), ("flow", "=", "outbound")]
+        )
+        self.assertEqual(len(exc), 1)
+        self.assertEqual(exc.correlation_id, trace.correlation_id)
+        self.assertEqual(binding.sync_correlation_id, trace.correlation_id)
+
+    @responses.activate
+    def test_a_reconciliation_run_has_one_id_for_all_its_jobs(self):
+        pages = [
+            [self.partner_payload("C-1", "First Store")],
+            [self.partner_payload("C-2", "")],  # refused: no name
+        ]
+
+        def answer(request):
+            index = 1 if "cursor=p1" in request.url else 0
+            body = {"partners": pages[index], "next_cursor": None if index else "p1"}
+            return 200, {"Content-Type": "application/json"}, json.dumps(body)
+
+        responses.add_callback(responses.GET, f"{API}/partners", callback=answer)
+        ids = []
+        with patch.object(retail_sync_run, "PAGES_PER_JOB", 1), trap_jobs() as trap:
+            run = self.backend._retail_run_start("partners")
+            while trap.enqueued_jobs:
+                ids.extend(job.recordset.env.context[KEY] for job in trap.enqueued_jobs)
+                trap.perform_enqueued_jobs()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(len(ids), 2)
+        self.assertEqual(len(set(ids)), 1)
+        (run_id,) = set(ids)
+        self.assertRegex(run_id, CID)
+        calls = self.env["retail.remote.call"].search([("correlation_id", "=", run_id)])
+        self.assertEqual(len(calls), 2)
+        self.assertEqual(
+            [call.request.headers["X-Request-Id"] for call in responses.calls],
+            [run_id, run_id],
+        )
+        refused = self.Exception.search([("remote_ref", "=", "C-2")])
+        self.assertEqual(refused.correlation_id, run_id)
 
 
 class TestRemoteCallJournal(RetailTestCase):
