@@ -308,6 +308,33 @@ class TestSyncHistory(RetailTestCase):
             partner.with_user(outsider).action_retail_sync_history()
 
 
+class TestSyncHistoryButtons(RetailTestCase):
+    def test_deliveries_and_products_show_the_button_to_retail_users(self):
+        outsider = new_test_user(
+            self.env,
+            login="stock_clerk",
+            groups="base.group_user,stock.group_stock_user",
+        )
+        clerk = new_test_user(
+            self.env,
+            login="retail_stock_clerk",
+            groups="base.group_user,stock.group_stock_user,"
+            "retail_connector_base.group_retail_user",
+        )
+        for model in ("stock.picking", "product.template", "product.product"):
+            for user, shown in ((clerk, True), (outsider, False)):
+                arch = (
+                    self.env[model]
+                    .with_user(user)
+                    .get_views([(False, "form")])["views"]["form"]["arch"]
+                )
+                self.assertEqual(
+                    'name="action_retail_sync_history"' in arch,
+                    shown,
+                    (model, user.login),
+                )
+
+
 class TestIntakeCorrelation(RetailHttpCase):
     def test_the_intake_stores_a_new_id_with_each_delivery(self):
         ids = []

@@ -52,3 +52,9 @@ class TestPosOrderSyncHistory(PosTestCase):
         order.with_user(cashier).check_access("read")
         with self.assertRaises(AccessError):
             order.with_user(cashier).action_retail_sync_history()
+
+    def test_the_form_shows_the_button(self):
+        arch = self.env["pos.order"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn('name="action_retail_sync_history"', arch)

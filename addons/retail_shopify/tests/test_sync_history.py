@@ -75,3 +75,9 @@ class TestProductSyncHistory(ShopifyTestMixin, TransactionCase):
                 },
                 record,
             )
+
+    def test_the_sale_order_form_shows_the_button(self):
+        arch = self.env["sale.order"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn('name="action_retail_sync_history"', arch)
