@@ -660,7 +660,8 @@ class RetailEvent(models.Model):
             if identity[event] in waiting:
                 continue
             jobs[event] = Job(
-                event._process,
+                # the job's context carries the event's correlation id
+                event._retail_correlated()._process,
                 identity_key=identity[event],
                 description=event._job_description(),
                 **event._job_options(options_of),

@@ -13,7 +13,11 @@ from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
 from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_connector_base.controllers.queue_job import (
+    RetailRunJobController,
+)
 from odoo.addons.retail_connector_base.models import retail_sync_run
 from odoo.addons.retail_connector_base.services import correlation
 
@@ -103,6 +107,33 @@ class TestCorrelationIds(RetailTestCase):
         self.assertEqual(
             {record.correlation_id for record in logs.records}, {event.correlation_id}
         )
+
+
+class TestJobRunner(RetailTestCase):
+    def test_the_runner_runs_a_job_and_its_failure_as_the_work_of_its_id(self):
+        # a name that is not text: the handler crashes (unforeseen payload)
+        event, _c = self.accept(self.partner_payload(name={"first": "A"}), key="k1")
+        other, _c = self.accept(self.partner_payload("C-2"), key="k2")
+        self.Event._retail_dispatch()  # one insert for both jobs
+        job = Job.load(self.env, event.job_uuid)
+        self.assertEqual(job.recordset.env.context[KEY], event.correlation_id)
+        self.assertEqual(event.job_id.retail_correlation_id, event.correlation_id)
+        # not assertRaises: it would roll back what the failure handler wrote
+        caught = None
+        with self.assertLogs("odoo.addons.queue_job.controllers.main", "ERROR") as logs:
+            try:
+                RetailRunJobController._runjob(self.env, job)
+            except AttributeError as exc:
+                caught = exc
+        self.assertIsNotNone(caught)
+        self.assertTrue(logs.output)
+        for line in logs.output:
+            self.assertIn(f"[cid {event.correlation_id}] ", line)
+        event.invalidate_recordset()
+        self.assertEqual(event.state, "failed")
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertEqual(exc.correlation_id, event.correlation_id)
+        self.assertNotEqual(other.correlation_id, event.correlation_id)
 
 
 class TestTriggers(RetailTestCase):
