@@ -1,6 +1,8 @@
 import logging
 from datetime import UTC, datetime, timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -157,11 +159,17 @@ class RetailRemoteCall(models.Model):
         )
 
         def insert(cr):
-            cr.execute(query)
+            cr.execute(query, log_exceptions=False)
             return cr.rowcount
 
         try:
-            return short_transaction(self.env.registry.cursor, insert)
+            try:
+                return short_transaction(self.env.registry.cursor, insert)
+            except psycopg2.IntegrityError:
+                # a backend created in a transaction not committed yet (its
+                # card is invisible to another one): journaled in this one
+                with self.env.cr.savepoint():
+                    return insert(self.env.cr)
         except Exception:  # noqa: BLE001 - the journal never fails a job
             _logger.exception("%s remote calls could not be journaled", len(rows))
             return 0

@@ -11,7 +11,9 @@ through its jobs, outbound calls, exceptions and log lines.
   delivery being exported ...);
 - :func:`current_id`, :func:`current`: what is running now;
 - :func:`install_log_correlation`: every log record made inside a scope
-  carries ``correlation_id`` and starts with ``[cid <id>]``.
+  carries ``correlation_id`` and starts with ``[cid <id>]``
+  (:func:`without_prefix` removes it, for filters matching a message's
+  beginning).
 """
 
 import contextlib
@@ -28,6 +30,7 @@ ID_LENGTH = 16
 #: the prefix of a log line made inside a scope
 LOG_PREFIX = "[cid %s] "
 _ID_RE = re.compile(r"^[0-9a-f]{16}$")
+_PREFIX_RE = re.compile(r"^\[cid [0-9a-f]{16}\] ")
 #: at most this many calls wait in a trace for the journal (a long job
 #: hands them over in batches of this size)
 MAX_BUFFERED_CALLS = 200
@@ -124,6 +127,12 @@ def about(subject):
         yield
     finally:
         trace.subject = outer
+
+
+def without_prefix(message):
+    """A log message without the correlation prefix it may start with
+    (for filters matching the beginning of a message)."""
+    return _PREFIX_RE.sub("", message, count=1)
 
 
 def _correlate_record(record):

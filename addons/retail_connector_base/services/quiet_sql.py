@@ -14,6 +14,8 @@ import contextlib
 import logging
 import threading
 
+from .correlation import without_prefix
+
 LOGGER = "odoo.sql_db"
 _state = threading.local()
 
@@ -22,7 +24,7 @@ class _ExpectedUniqueViolationFilter(logging.Filter):
     def filter(self, record):
         if not getattr(_state, "depth", 0):
             return True
-        text = record.getMessage()
+        text = without_prefix(record.getMessage())
         return not (
             text.startswith("bad query")
             and "duplicate key value violates unique constraint" in text

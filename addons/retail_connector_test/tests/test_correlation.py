@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from unittest.mock import patch
 
+import psycopg2
 import responses
 
 from odoo import fields
@@ -18,7 +19,10 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.controllers.queue_job import (
     RetailRunJobController,
 )
-from odoo.addons.retail_connector_base.models import retail_sync_run
+from odoo.addons.retail_connector_base.models import (
+    retail_remote_call,
+    retail_sync_run,
+)
 from odoo.addons.retail_connector_base.services import correlation
 
 from .common import RetailHttpCase, RetailTestCase
@@ -271,6 +275,28 @@ class TestRemoteCallJournal(RetailTestCase):
         self.env["retail.event"]._cron_retention()
         self.assertFalse(Call.search([("operation", "=", "old")]))
         self.assertTrue(Call.search([("operation", "=", "recent")]))
+
+    def test_calls_of_a_backend_not_committed_yet_are_journaled_with_it(self):
+        row = {"called_at": fields.Datetime.now(), "operation": "GET /ping"}
+        with patch.object(
+            retail_remote_call,
+            "short_transaction",
+            side_effect=psycopg2.errors.ForeignKeyViolation("not visible"),
+        ):
+            self.assertEqual(
+                self.env["retail.remote.call"]._retail_journal_write([row]), 1
+            )
+        self.assertTrue(
+            self.env["retail.remote.call"].search([("operation", "=", "GET /ping")])
+        )
+
+    def test_a_journal_that_cannot_be_written_never_fails_the_call(self):
+        row = {"called_at": fields.Datetime.now(), "retail_backend_id": 0}
+        logger = "odoo.addons.retail_connector_base.models.retail_remote_call"
+        with self.assertLogs(logger, "ERROR"):
+            self.assertEqual(
+                self.env["retail.remote.call"]._retail_journal_write([row]), 0
+            )
 
     def test_the_journal_is_for_retail_users_only(self):
         self.env["retail.remote.call"]._retail_journal_write(
