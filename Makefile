@@ -12,9 +12,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-export ADDONS_DIR RETAIL_TEST_DB KEEP_DB DEMO_DB PORT TEST_LOG_LEVEL
+export ADDONS_DIR RETAIL_TEST_DB KEEP_DB DEMO_DB PORT TEST_LOG_LEVEL FAULT_ARGS
 
-.PHONY: help test demo demo-reset lint format clean
+.PHONY: help test fault demo demo-reset lint format clean
 
 help: ## Show this help
 	@echo "Usage: make <target> [VARIABLE=value ...]"
@@ -27,6 +27,9 @@ help: ## Show this help
 
 test: ## Install all addons in a fresh database, run pytest, fail on log warnings
 	@bash tools/test.sh
+
+fault: ## Fault harness, full profile (tests/fault/; FAULT_ARGS for run.py options)
+	@bash tools/fault.sh
 
 demo: ## Create the demo database if absent, then run Odoo in the foreground
 	@bash tools/demo.sh

@@ -250,7 +250,11 @@ PY
                 # next order is shipped by the provider, in two parcels
                 demo_step threepl
                 place_order '[{"sku": "BEANIE-NVY", "quantity": 1}, {"sku": "TOTE-NAT", "quantity": 3}]'
+                wait_for "SELECT count(*) FROM retail_3pl_shipment" 1 90 ||
+                    echo "demo: the 3PL has not shipped yet"
             fi
+            # the KPI dashboard's figures of the day (then hourly by cron)
+            demo_step kpis
         ) >"$VAR_DIR/demo-steps.log" 2>&1 &
     fi
 fi

@@ -23,4 +23,9 @@
         "views/menus.xml",
     ],
     "demo": ["demo/retail_3pl_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "retail_3pl/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -18,4 +18,9 @@
         "views/retail_test_backend_views.xml",
     ],
     "demo": ["demo/retail_test_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "retail_connector_test/static/tests/tours/*.js",
+        ],
+    },
 }

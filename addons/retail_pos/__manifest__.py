@@ -23,4 +23,9 @@
         "views/menus.xml",
     ],
     "demo": ["demo/retail_pos_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "retail_pos/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -1,7 +1,8 @@
 """What the benchmarks share.
 
-- In-process benchmarks: a database with retail_shopify to measure on
-  (:func:`install_shopify`, :func:`open_registry`, :func:`drop`).
+- In-process benchmarks: a database with retail_shopify (or other addons)
+  to measure on (:func:`install_shopify`, :func:`install_addons`,
+  :func:`open_registry`, :func:`drop`).
 - HTTP benchmarks: an Odoo server with workers on loopback and concurrent
   clients (:func:`write_server_conf`, :func:`install`, :func:`odoo_server`,
   :func:`run_load`, :func:`request_queries`).
@@ -32,6 +33,15 @@ def install_shopify(db, tmp, *, reuse=False):
 
     ``reuse``: keep ``db`` when it exists (a database a previous run kept).
     """
+    return install_addons(db, tmp, ["retail_shopify"], reuse=reuse)
+
+
+def install_addons(db, tmp, modules, *, reuse=False):
+    """Create ``db`` anew with the addons ``modules`` (a list of names);
+    return the config path of an in-process benchmark.
+
+    ``reuse``: keep ``db`` when it exists (a database a previous run kept).
+    """
     conf = Path(tmp) / "bench.conf"
     conf.write_text(
         "[options]\n"
@@ -45,7 +55,7 @@ def install_shopify(db, tmp, *, reuse=False):
         print(f"Reusing {db}", flush=True)
         return conf
     subprocess.run(["dropdb", "--if-exists", db], check=True)
-    print(f"Installing retail_shopify into {db} ...", flush=True)
+    print(f"Installing {', '.join(modules)} into {db} ...", flush=True)
     subprocess.run(
         [
             sys.executable,
@@ -56,7 +66,7 @@ def install_shopify(db, tmp, *, reuse=False):
             "-d",
             db,
             "-i",
-            "retail_shopify",
+            ",".join(modules),
             "--stop-after-init",
         ],
         check=True,

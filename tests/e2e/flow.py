@@ -26,18 +26,32 @@ operating ``self.warehouse``, its carrier ``UPS``/``Ground`` mapped to
 ``self.carrier``), :meth:`make_provider_simulator` (the provider side,
 reached by every outgoing call of the test), :meth:`fulfilment_requests`
 (what the provider was asked to fulfil), :meth:`provider_lines` (the SKUs and
-quantities of one request), :meth:`ship_parcel` (one shipment confirmation of
-one parcel, left in the simulator's outbox) and :meth:`deliver_provider_messages`
-(the outbox posted to Odoo over HTTP). A ShipBob run is a subclass giving
-its hooks.
+quantities of one request), :meth:`provider_shipped` (the SKUs and quantities
+the provider shows shipped), :meth:`ship_parcel` (one shipment confirmation of
+one parcel, left in the simulator's outbox), :meth:`deliver_provider_messages`
+(the outbox posted to Odoo over HTTP) and
+:meth:`deliver_provider_message_again` (one message posted once more).
+:class:`ShipbobProviderHooks` runs
+the same scenario on the ShipBob adapter: its webhooks, signed as ShipBob
+signs them, reach ``/retail/3pl/v1/providers/<id>/shipbob`` and their jobs
+read the order again from the ShipBob simulator and fan it out into the
+contract's messages.
 """
+
+import itertools
+import time
 
 import requests
 
 from odoo.addons.queue_job.tests.common import trap_jobs
+from odoo.addons.retail_3pl.services import shipbob_webhooks
 from odoo.addons.retail_3pl.services import signing as threepl_signing
-from odoo.addons.retail_3pl.simulator import GenericProviderSimulator
+from odoo.addons.retail_3pl.simulator import (
+    GenericProviderSimulator,
+    ShipbobSimulator,
+)
 from odoo.addons.retail_3pl.simulator.generic_provider import BASE_URL
+from odoo.addons.retail_3pl.simulator.shipbob import BASE_URL as SHIPBOB_URL
 from odoo.addons.retail_connector_base.simulator import (
     SimulatorAdapter,
     intercept,
@@ -150,6 +164,10 @@ class ShopifyThreeplHttpCase(ShopifyHttpCase):
 
     def provider_lines(self, order_ref):
         """``{sku: quantity}`` of the request ``order_ref`` at the provider."""
+        raise NotImplementedError
+
+    def provider_shipped(self, order_ref):
+        """``{sku: quantity}`` the provider shows shipped of ``order_ref``."""
         raise NotImplementedError
 
     def ship_parcel(self, order_ref, sku, qty, tracking_number, *, final):
@@ -282,6 +300,9 @@ class ShopifyThreeplFlowMixin:
         picking = order.odoo_id
         first = self.ship_parcel(order.external_id, *FIRST_PARCEL, final=False)
         self.assertEqual(self.run_jobs(self.deliver_provider_messages), 1)
+        self.assertEqual(
+            self.provider_shipped(order.external_id), {FIRST_PARCEL[0]: FIRST_PARCEL[1]}
+        )
         self.assertEqual(picking.state, "done")
         self.assertEqual(picking.carrier_id, self.carrier)
         self.assertEqual(picking.carrier_tracking_ref, FIRST_PARCEL[2])
@@ -355,6 +376,10 @@ class ShopifyThreeplFlowMixin:
         self.assertEqual(len(order), 1)
         self.assertEqual(self.fulfilment_requests(), [order.external_id])
         self.assertEqual(len(order.shipment_ids), 2)
+        self.assertEqual(
+            self.provider_shipped(order.external_id),
+            {FIRST_PARCEL[0]: FIRST_PARCEL[1], SECOND_PARCEL[0]: SECOND_PARCEL[1]},
+        )
         self.assertEqual(order.picking_ids.mapped("state"), ["done", "done"])
         self.assert_fulfilled(payload)
         created = [c for c in self.shop.calls if c.operation == "FulfillmentCreate"]
@@ -494,6 +519,11 @@ class GenericProviderHooks:
         lines = self.provider_sim.order(order_ref)["order"]["lines"]
         return {line["sku"]: line["qty"] for line in lines}
 
+    def provider_shipped(self, order_ref):
+        order = self.provider_sim.order(order_ref)
+        skus = {line["line_ref"]: line["sku"] for line in order["order"]["lines"]}
+        return {skus[ref]: qty for ref, qty in order["shipped"].items() if qty}
+
     def ship_parcel(self, order_ref, sku, qty, tracking_number, *, final):
         lines = self.provider_sim.order(order_ref)["order"]["lines"]
         (line,) = [line for line in lines if line["sku"] == sku]
@@ -526,4 +556,148 @@ class GenericProviderHooks:
                 ),
             },
             path=f"/retail/3pl/v1/providers/{self.provider.id}/messages",
+        )
+
+
+class ShipbobProviderHooks:
+    """The hooks of the ShipBob adapter and its simulator: ShipBob's order
+    is created by ``reference_id`` (the fulfilment order's reference), each
+    shipment sends its own ``order.shipped`` webhook, signed with the
+    subscription's ``whsec_`` secret (Standard Webhooks headers)."""
+
+    shipbob_channel = 100102
+    shipbob_webhook_secret = "whsec_ZTJlLXNoaXBib2Itd2ViaG9vay1zZWNy"
+
+    @classmethod
+    def make_provider(cls):
+        return cls.env["retail.3pl.provider"].create(
+            {
+                "name": "E2E ShipBob",
+                "adapter_type": "shipbob",
+                "state": "active",
+                "api_url": SHIPBOB_URL,
+                "api_token": cls.provider_token,
+                "shipbob_channel_id": cls.shipbob_channel,
+                "shipbob_webhook_secret": cls.shipbob_webhook_secret,
+                "warehouse_ids": [(6, 0, cls.warehouse.ids)],
+                "carrier_map_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "code": "UPS",
+                            "service": "Ground",
+                            "carrier_id": cls.carrier.id,
+                        },
+                    )
+                ],
+            }
+        )
+
+    def make_provider_simulator(self):
+        sim = ShipbobSimulator(
+            self.provider_token,
+            self.shipbob_webhook_secret,
+            channel_id=self.shipbob_channel,
+        )
+        sim.subscribe(
+            self.base_url() + f"/retail/3pl/v1/providers/{self.provider.id}/shipbob"
+        )
+        self.shipbob_webhook_ids = (f"msg_e2e_{n}" for n in itertools.count(1))
+        return sim
+
+    def fulfilment_requests(self):
+        accepted = [
+            call
+            for call in self.provider_sim.calls.where(operation="order.create")
+            if call.status == 201
+        ]
+        self.assertEqual(len(accepted), len(self.provider_sim.orders))
+        return sorted(self.provider_sim.by_reference)
+
+    def provider_lines(self, order_ref):
+        products = self.provider_sim.order(order_ref)["products"]
+        return {p["reference_id"]: p["quantity"] for p in products}
+
+    def provider_shipped(self, order_ref):
+        shipped = {}
+        for shipment in self.provider_sim.order(order_ref)["shipments"]:
+            if shipment["status"] not in shipbob_webhooks.SHIPPED:
+                continue
+            for product in shipment["products"]:
+                for item in product["inventory_items"]:
+                    sku = product["reference_id"]
+                    shipped[sku] = shipped.get(sku, 0) + item["quantity"]
+        return shipped
+
+    def ship_parcel(self, order_ref, sku, qty, tracking_number, *, final):
+        products = self.provider_sim.order(order_ref)["products"]
+        (product,) = [p for p in products if p["reference_id"] == sku]
+        self.provider_sim.pick(order_ref)
+        webhook_id = next(self.shipbob_webhook_ids)
+        sent = self.provider_sim.ship(
+            order_ref,
+            [
+                {
+                    "tracking_number": tracking_number,
+                    "lines": [{"line_ref": product["external_line_id"], "qty": qty}],
+                }
+            ],
+            final=final,
+            carrier="UPS",
+            service="Ground",
+            message_id=webhook_id,
+        )
+        # one parcel, one shipment, one order.shipped
+        self.assertEqual(len(sent), 1)
+        self.assertEqual(sent[0]["tracking"]["tracking_id"], tracking_number)
+        (webhook,) = [w for w in self.provider_sim.outbox if w.event_id == webhook_id]
+        return webhook
+
+    def deliver_provider_messages(self):
+        delivered = self.provider_sim.deliver(session=self.opener)
+        self.assertFalse(self.provider_sim.outbox, self.provider_sim.deliveries)
+        self.dispatch()
+        return len(delivered)
+
+    def step_deliver_and_run_everything_again(self, payload, first):
+        """ShipBob fires ``order.shipped`` again under a new webhook id too
+        (per order as well as per shipment, depending on the account): its
+        job reads the order again, finds both shipments recorded and
+        changes nothing. Then the checks every adapter runs."""
+        webhook_id = next(self.shipbob_webhook_ids)
+        self.provider_sim.send_webhook(
+            "order.shipped", first.payload, webhook_id=webhook_id
+        )
+        self.assertEqual(self.run_jobs(self.deliver_provider_messages), 1)
+        event = self.env["retail.event"].search(
+            [
+                ("backend_model", "=", self.provider._name),
+                ("backend_id", "=", self.provider.id),
+                ("event_key", "=", webhook_id),
+            ]
+        )
+        self.assertEqual(
+            (event.topic, event.state), ("shipbob:order.shipped", "ignored")
+        )
+        self.assertIn("already recorded", event.reason)
+        self.assertFalse(event.child_ids)
+        super().step_deliver_and_run_everything_again(payload, first)
+
+    def deliver_provider_message_again(self, message):
+        # ShipBob retries with the same webhook-id, a new timestamp
+        body = json_body(message.payload)
+        timestamp = int(time.time())
+        return self.post_body(
+            body,
+            {
+                "Content-Type": "application/json",
+                shipbob_webhooks.ID_HEADER: message.event_id,
+                shipbob_webhooks.TIMESTAMP_HEADER: str(timestamp),
+                shipbob_webhooks.SIGNATURE_HEADER: shipbob_webhooks.sign(
+                    self.shipbob_webhook_secret, message.event_id, timestamp, body
+                ),
+                shipbob_webhooks.TOPIC_HEADER: message.topic,
+            },
+            path=f"/retail/3pl/v1/providers/{self.provider.id}/shipbob",
         )

@@ -2,7 +2,12 @@
 
 from odoo.tests import tagged
 
-from .flow import GenericProviderHooks, ShopifyThreeplFlowMixin, ShopifyThreeplHttpCase
+from .flow import (
+    GenericProviderHooks,
+    ShipbobProviderHooks,
+    ShopifyThreeplFlowMixin,
+    ShopifyThreeplHttpCase,
+)
 
 
 @tagged("post_install", "-at_install")
@@ -10,3 +15,10 @@ class TestShopifyToGenericProvider(
     GenericProviderHooks, ShopifyThreeplFlowMixin, ShopifyThreeplHttpCase
 ):
     """The generic contract's adapter and its simulator."""
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyToShipbob(
+    ShipbobProviderHooks, ShopifyThreeplFlowMixin, ShopifyThreeplHttpCase
+):
+    """The ShipBob adapter and its simulator."""

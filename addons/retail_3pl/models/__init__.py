@@ -4,6 +4,8 @@ from . import retail_3pl_provider_shipments
 from . import retail_3pl_provider_receipts
 from . import retail_3pl_provider_inventory
 from . import retail_3pl_provider_returns
+from . import retail_3pl_provider_shipbob
+from . import retail_3pl_provider_kpis
 from . import retail_3pl_carrier_map
 from . import retail_3pl_picking
 from . import retail_3pl_shipment
@@ -13,3 +15,4 @@ from . import retail_3pl_return
 from . import stock_warehouse
 from . import stock_picking
 from . import stock_move
+from . import res_partner

@@ -1,3 +1,5 @@
+import hashlib
+import json
 import uuid
 
 from odoo import api, fields, models
@@ -101,6 +103,26 @@ class Retail3plPicking(models.Model):
     final_received = fields.Boolean(
         readonly=True, copy=False, help="The provider said no other shipment follows."
     )
+    revision = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Changes of the order (address, lines) the provider applied.",
+    )
+    change_state = fields.Selection(
+        [("to_send", "Change to send"), ("refused", "Change refused")],
+        readonly=True,
+        copy=False,
+        help="Change to send: the delivery changed after it was sent; the "
+        "change is on its way. Change refused: the provider had picked the "
+        "order, which ships as it was sent.",
+    )
+    change_message_id = fields.Char(readonly=True, copy=False)
+    sent_digest = fields.Char(
+        readonly=True,
+        copy=False,
+        help="Digest of the order as the provider has it (address, method, "
+        "lines, notes): a change is sent only when the delivery differs.",
+    )
     tracking_numbers = fields.Char(readonly=True, copy=False)
     last_message_at = fields.Datetime(
         readonly=True,
@@ -175,7 +197,8 @@ class Retail3plPicking(models.Model):
     # ------------------------------------------------------------------
     @traced
     def _threepl_job(self, what):
-        """Send the request ``what`` (queued job): ``send`` or ``cancel``.
+        """Send the request ``what`` (queued job): ``send``, ``update`` or
+        ``cancel``.
 
         The job runs as the user whose change queued it (a salesman
         confirming an order, a stock user cancelling a delivery), who may
@@ -183,7 +206,8 @@ class Retail3plPicking(models.Model):
         request is the connector's work, done as the system.
         """
         self.ensure_one()
-        return self.sudo()._threepl_run(what)
+        # what the provider answers is applied, not sent back as a change
+        return self.sudo().with_context(threepl_no_change=True)._threepl_run(what)
 
     def _threepl_run(self, what):
         """Transient errors postpone the job (a wait spends no try); permanent
@@ -207,11 +231,12 @@ class Retail3plPicking(models.Model):
                 exc = provider._retail_retry_job(exc, label)
             elif kind != "permanent":
                 raise
+            done = {"cancel": "cancelled at", "update": "changed at"}.get(
+                what, "sent to"
+            )
             self._retail_export_failed(
                 exc,
-                message=f"{label} could not be "
-                f"{'cancelled' if what == 'cancel' else 'sent'} "
-                f"to {provider.display_name}: {exc}",
+                message=f"{label} could not be {done} {provider.display_name}: {exc}",
                 hint=self.env._(
                     "Correct the cause (delivery address, product SKU, provider "
                     "settings), then press Retry."
@@ -267,6 +292,7 @@ class Retail3plPicking(models.Model):
         self.write(
             {
                 "remote_state": "accepted",
+                "sent_digest": self._threepl_digest(self._threepl_order_document()),
                 **self._retail_synced_values(),
             }
         )
@@ -408,6 +434,138 @@ class Retail3plPicking(models.Model):
         if self.sent_lines != sent:
             self.write({"sent_lines": sent})
         return document
+
+    def _threepl_validated(self, message, *, final, backorder, **values):
+        """Record on the order that ``message`` validated its open picking:
+        the rest is ``backorder`` (or nothing), ``final`` whether the
+        provider sends nothing more; ``values`` add the message's own
+        figures. The order follows the backorder, and is shipped (or
+        received) when nothing is left or nothing more comes. Returns its
+        new ``remote_state``."""
+        self.ensure_one()
+        values.update(
+            final_received=self.final_received or final,
+            last_message_at=max(
+                filter(None, (self.last_message_at, message.occurred_at))
+            ),
+            remote_state="partial" if backorder and not final else "shipped",
+            **self._retail_synced_values(),
+        )
+        if backorder:
+            # the rest of the order: a later (or late) message applies to it
+            values.update(
+                odoo_id=backorder.id, picking_ids=[fields.Command.link(backorder.id)]
+            )
+        self.write(values)
+        return values["remote_state"]
+
+    @staticmethod
+    def _threepl_digest(document):
+        """What a change is compared on: the order without its message id,
+        date or revision."""
+        data = contract.dump(document)
+        for key in ("message_id", "order_date", "revision"):
+            data.pop(key, None)
+        return hashlib.sha256(
+            json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+        ).hexdigest()
+
+    def _threepl_request_update(self):
+        """The delivery changed (address, carrier, lines, notes) after it was
+        sent: queue the change, sent if the order still differs when the job
+        runs. Only an order the provider has not started shipping."""
+        for order in self:
+            if (
+                order.kind != "delivery"
+                or order.remote_state != "accepted"
+                or order.final_received
+            ):
+                continue
+            if order.change_state != "to_send":
+                order.write(
+                    {"change_state": "to_send", "change_message_id": str(uuid.uuid4())}
+                )
+            order._threepl_queue("update")
+
+    def _threepl_update(self):
+        """Send the change of the order; the provider may refuse it once it
+        has picked the order (a conflict saying what to do)."""
+        if self.change_state != "to_send":
+            return "No change to send."
+        picking = self.odoo_id
+        provider = self.backend_id
+        if self.remote_state != "accepted" or self.final_received:
+            self.write({"change_state": "refused"})
+            raise errors.ConflictError(
+                f"{picking.name} changed after {provider.display_name} started "
+                f"shipping fulfilment order {self.external_id}: the change is "
+                "not sent.",
+                hint=self.env._(
+                    "Ship what the change adds with a new delivery, or return "
+                    "what it removes; then ignore this exception."
+                ),
+            )
+        sent_lines = self.sent_lines
+        try:
+            document = self._threepl_order_document()
+            digest = self._threepl_digest(document)
+            if digest == self.sent_digest:
+                self.write({"change_state": False, "change_message_id": False})
+                return f"{self._threepl_label()}: unchanged, nothing sent."
+            update = contract.build(
+                contract.FulfillmentOrderUpdate,
+                {
+                    **contract.dump(document),
+                    "message_id": self.change_message_id,
+                    "revision": self.revision + 1,
+                },
+                f"change of fulfilment order {self.external_id} ({picking.name})",
+            )
+            answer = provider._threepl_adapter("update_order")(self, update)
+        except Exception:
+            # what the provider has is still what was sent before
+            self.write({"sent_lines": sent_lines})
+            raise
+        if answer.status == "rejected":
+            self.write({"change_state": "refused", "sent_lines": sent_lines})
+            picking.message_post(
+                body=self.env._(
+                    "%(provider)s refused the change of fulfilment order %(ref)s: "
+                    "%(reason)s",
+                    provider=provider.display_name,
+                    ref=self.external_id,
+                    reason=answer.reason or self.env._("no reason given"),
+                )
+            )
+            raise errors.ConflictError(
+                f"{provider.display_name} refused the change of {picking.name} "
+                f"(fulfilment order {self.external_id}): "
+                f"{answer.reason or 'no reason given'}",
+                hint=self.env._(
+                    "The order ships as it was first sent. If the change matters, "
+                    "ask the provider to stop the parcel, or ship what the change "
+                    "adds with a new delivery; then ignore this exception."
+                ),
+            )
+        self.write(
+            {
+                "revision": self.revision + 1,
+                "sent_digest": digest,
+                "change_state": False,
+                "change_message_id": False,
+                **self._retail_synced_values(),
+            }
+        )
+        picking.message_post(
+            body=self.env._(
+                "Change of fulfilment order %(ref)s sent to %(provider)s "
+                "(revision %(revision)s).",
+                ref=self.external_id,
+                provider=provider.display_name,
+                revision=self.revision,
+            )
+        )
+        return f"{self._threepl_label()}: change {self.revision} applied"
 
     def _threepl_request_cancel(self):
         """Ask the provider to cancel (the picking stays open until it does)."""

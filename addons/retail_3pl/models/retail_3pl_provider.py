@@ -9,7 +9,13 @@ from odoo.addons.retail_connector_base.models.retail_backend_mixin import (
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.http_client import HttpClient
 
-ADAPTER_METHODS = ("send_order", "cancel_order", "send_receipt", "fetch_inventory")
+ADAPTER_METHODS = (
+    "send_order",
+    "update_order",
+    "cancel_order",
+    "send_receipt",
+    "fetch_inventory",
+)
 
 
 class Retail3plProvider(models.Model):
@@ -21,6 +27,8 @@ class Retail3plProvider(models.Model):
 
     Adapters plug in by type, as Odoo's delivery carriers do: the adapter of
     type ``<type>`` implements ``<type>_send_order(order)``,
+    ``<type>_update_order(order, update)`` (a change before it is picked;
+    an adapter without it cannot send changes),
     ``<type>_cancel_order(order)``, ``<type>_send_receipt(notice)`` and
     ``<type>_fetch_inventory(warehouse)`` on this model (the ``generic``
     adapter is in ``retail_3pl_provider_generic.py``) and adds its type to
@@ -159,13 +167,22 @@ class Retail3plProvider(models.Model):
             raise ValueError(f"{method!r} is not an adapter method")
         implementation = getattr(self, f"{self.adapter_type}_{method}", None)
         if implementation is None:
+            hint = (
+                self.env._(
+                    "This provider's adapter cannot change an order once sent: "
+                    "make the change in the provider's portal, or cancel the "
+                    "delivery and make a new one; then ignore this exception."
+                )
+                if method == "update_order"
+                else self.env._(
+                    "Install the module of this adapter, or choose another "
+                    "adapter on the provider."
+                )
+            )
             raise errors.MappingError(
                 f"The {self.adapter_type} adapter of {self.display_name} cannot "
                 f"{method.replace('_', ' ')}.",
-                hint=self.env._(
-                    "Install the module of this adapter, or choose another "
-                    "adapter on the provider."
-                ),
+                hint=hint,
             )
         return implementation
 

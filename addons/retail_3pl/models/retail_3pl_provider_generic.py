@@ -26,6 +26,12 @@ class Retail3plProviderGeneric(models.Model):
         self.ensure_one()
         return self._generic_client().send_order(order._threepl_order_document())
 
+    def generic_update_order(self, order, update):
+        """Send the change ``update`` (a ``FulfillmentOrderUpdate``) of
+        ``order``; the provider's ``UpdateAnswer``."""
+        self.ensure_one()
+        return self._generic_client().update_order(update)
+
     def generic_cancel_order(self, order):
         """Ask to cancel ``order``; the provider's ``CancelAnswer``.
 

@@ -158,7 +158,7 @@ class Retail3plProviderInventory(models.Model):
             odoo_qty, provider_qty, in_flight, self.stock_tolerance, known=set(by_sku)
         )
         counts = {"matched": 0, "adjusted": 0, "exception": 0}
-        lines = []
+        lines, adjustments = [], []
         for diff in differences:
             product = by_sku.get(diff.sku)
             outcome = diff.outcome
@@ -168,7 +168,7 @@ class Retail3plProviderInventory(models.Model):
             if outcome == "matched":
                 continue
             if outcome == "adjusted":
-                self._threepl_adjust(product, stock, diff, inventory.as_of)
+                adjustments.append((product, diff.unexplained))
             lines.append(
                 {
                     "sku": diff.sku,
@@ -180,6 +180,7 @@ class Retail3plProviderInventory(models.Model):
                     "outcome": outcome,
                 }
             )
+        self._threepl_adjust(stock, adjustments, inventory.as_of)
         state = (
             "exception"
             if counts["exception"]
@@ -228,26 +229,43 @@ class Retail3plProviderInventory(models.Model):
             )
         return check
 
-    def _threepl_adjust(self, product, location, diff, as_of):
-        """Move Odoo's stock of ``product`` by the unexplained difference."""
+    def _threepl_adjust(self, location, adjustments, as_of):
+        """Move Odoo's stock by the unexplained differences: ``adjustments``
+        are ``(product, difference)`` pairs, one per product; their
+        inventory moves are made and done together."""
+        if not adjustments:
+            return
         Quant = self.env["stock.quant"].with_context(inventory_mode=True)
-        quant = Quant._gather(product, location, strict=True).filtered(
-            lambda q: not q.lot_id and not q.package_id and not q.owner_id
-        )[:1]
-        current = quant.quantity if quant else 0.0
+        products = self.env["product.product"].concat(*(p for p, _d in adjustments))
+        current = {}
+        # the quant without lot, package or owner an adjustment applies to
+        for quant in Quant.search(
+            [
+                ("product_id", "in", products.ids),
+                ("location_id", "=", location.id),
+                ("lot_id", "=", False),
+                ("package_id", "=", False),
+                ("owner_id", "=", False),
+            ],
+            order="id",
+        ):
+            current.setdefault(quant.product_id, quant.quantity)
         reason = self.env._(
             "3PL inventory of %(provider)s as of %(when)s",
             provider=self.display_name,
             when=as_of,
         )
-        quant = Quant.create(
-            {
-                "product_id": product.id,
-                "location_id": location.id,
-                "inventory_quantity": current + diff.unexplained,
-            }
+        quants = Quant.create(
+            [
+                {
+                    "product_id": product.id,
+                    "location_id": location.id,
+                    "inventory_quantity": current.get(product, 0.0) + difference,
+                }
+                for product, difference in adjustments
+            ]
         )
-        quant.with_context(inventory_name=reason)._apply_inventory()
+        quants.with_context(inventory_name=reason)._apply_inventory()
 
     def action_open_stock_checks(self):
         self.ensure_one()

@@ -58,17 +58,7 @@ class Retail3plProviderReceipts(models.Model):
                 ),
                 details={"remote_ref": f"receipt:{order.external_id}"},
             ) from exc
-        values = {
-            "final_received": order.final_received or confirmation.final,
-            "last_message_at": max(
-                filter(None, (order.last_message_at, message.occurred_at))
-            ),
-            **order._retail_synced_values(),
-        }
-        if backorder:
-            values.update(odoo_id=backorder.id, picking_ids=[(4, backorder.id)])
-        values["remote_state"] = "partial" if backorder and not final else "shipped"
-        order.write(values)
+        order._threepl_validated(message, final=final, backorder=backorder)
         if backorder and final:
             missing = ", ".join(
                 f"{move.product_uom_qty:g} x {move.product_id.default_code}"

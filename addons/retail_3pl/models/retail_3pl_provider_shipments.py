@@ -47,8 +47,11 @@ class Retail3plProviderShipments(models.Model):
                     code=message.warehouse_code,
                 ),
             )
+        # what the provider reports is applied, not sent back as a change
         handler = getattr(
-            self, f"_threepl_handle_{message.type.replace('.', '_')}", None
+            self.with_context(threepl_no_change=True),
+            f"_threepl_handle_{message.type.replace('.', '_')}",
+            None,
         )
         if handler is None:
             return super()._retail_process_event(event)
@@ -229,30 +232,19 @@ class Retail3plProviderShipments(models.Model):
                 "quantities_hash": payload_hash(quantities),
             }
         )
-        values = {
-            "tracking_numbers": merge_tracking(order.tracking_numbers, numbers),
-            "final_received": order.final_received or shipment.final,
-            "last_message_at": max(
-                filter(None, (order.last_message_at, message.occurred_at))
-            ),
-            **order._retail_synced_values(),
-        }
-        if backorder:
-            # the rest of the order: a later (or late) shipment applies to it
-            values.update(
-                odoo_id=backorder.id, picking_ids=[fields.Command.link(backorder.id)]
-            )
-        if backorder and not final:
-            values["remote_state"] = "partial"
-        else:
-            values["remote_state"] = "shipped"
+        state = order._threepl_validated(
+            message,
+            final=final,
+            backorder=backorder,
+            tracking_numbers=merge_tracking(order.tracking_numbers, numbers),
+        )
+        if state == "shipped":
             self._retail_open_exceptions(
                 [
                     ("remote_ref", "=", order.external_id),
                     ("category", "=", "remote_rejected"),
                 ]
             )._resolve(self.env._("The order shipped."))
-        order.write(values)
         if backorder and final:
             self._retail_raise_exception(
                 flow="inbound",
@@ -409,13 +401,13 @@ class Retail3plProviderShipments(models.Model):
             picking.write(picking_values)
         left_over = False
         for move in moves:
-            move.move_line_ids.unlink()
             bucket = by_product.get(move.product_id)
             take = min(bucket["qty"], move.product_qty) if bucket else 0.0
             if take > EPSILON:
                 self._threepl_fill_move(move, take, bucket)
                 bucket["qty"] -= take
             else:
+                move.move_line_ids.unlink()
                 move.picked = False
             if take < move.product_qty - EPSILON:
                 left_over = True
@@ -507,9 +499,18 @@ class Retail3plProviderShipments(models.Model):
 
     def _threepl_fill_move(self, move, qty, bucket):
         """Move lines of ``move`` for ``qty`` shipped, taking lots and serials
-        from ``bucket`` in order."""
-        MoveLine = self.env["stock.move.line"]
+        from ``bucket`` in order.
+
+        Without lots to name, what Odoo reserved is kept and its quantity
+        set (Odoo's own setter unreserves or adds only the change)."""
         product = move.product_id
+        if product.tracking == "none":
+            move.quantity = qty
+            move.move_line_ids.picked = True
+            move.picked = True
+            return
+        move.move_line_ids.unlink()
+        MoveLine = self.env["stock.move.line"]
         vals_list = []
         left = qty
         if product.tracking == "serial":
@@ -524,7 +525,7 @@ class Retail3plProviderShipments(models.Model):
                     )
                 )
                 left -= 1
-        elif product.tracking == "lot":
+        else:  # by lot
             lots = bucket["lots"]
             while left > EPSILON and lots:
                 name, lot_qty, expiry = lots[0]
@@ -541,9 +542,5 @@ class Retail3plProviderShipments(models.Model):
                     lots[0] = (name, lot_qty - take, expiry)
                 else:
                     lots.pop(0)
-        else:
-            vals_list.append(
-                dict(move._prepare_move_line_vals(quantity=qty), picked=True)
-            )
         MoveLine.create(vals_list)
         move.picked = True

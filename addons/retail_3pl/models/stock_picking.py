@@ -2,6 +2,9 @@ from odoo import api, fields, models
 
 from .retail_3pl_picking import AT_PROVIDER, REMOTE_STATES
 
+#: fields of a delivery its fulfilment order is made of: changed after the
+#: order was sent, the change is sent too
+ORDER_FIELDS = frozenset({"partner_id", "carrier_id", "note"})
 #: picking states a release policy sends
 RELEASED_STATES = {
     "confirmed": ("confirmed", "waiting", "assigned"),
@@ -34,6 +37,37 @@ class StockPicking(models.Model):
     def _compute_threepl_state(self):
         for picking in self:
             picking.threepl_state = picking.sudo().threepl_order_ids[:1].remote_state
+
+    threepl_change_state = fields.Selection(
+        related="threepl_order_ids.change_state",
+        string="3PL change",
+        groups="stock.group_stock_user",
+    )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ORDER_FIELDS.intersection(vals):
+            self._threepl_changed()
+        return result
+
+    def _threepl_changed(self):
+        """These deliveries changed: their fulfilment orders the provider has
+        not started shipping get the change (see
+        ``retail.3pl.picking._threepl_request_update``)."""
+        if self.env.context.get("threepl_no_change") or not self:
+            return
+        orders = (
+            self.env["retail.3pl.picking"]
+            .sudo()
+            .search(
+                [
+                    ("odoo_id", "in", self.ids),
+                    ("kind", "=", "delivery"),
+                    ("remote_state", "=", "accepted"),
+                ]
+            )
+        )
+        orders._threepl_request_update()
 
     def _threepl_provider(self):
         """The active provider operating this delivery's warehouse, or empty."""

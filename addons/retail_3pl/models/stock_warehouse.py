@@ -26,3 +26,10 @@ class StockWarehouse(models.Model):
     threepl_last_check_as_of = fields.Datetime(
         related="threepl_last_check_id.as_of", string="Inventory as of"
     )
+    shipbob_location_id = fields.Integer(
+        string="ShipBob fulfillment center",
+        help="The id of the ShipBob fulfillment center (location) this "
+        "warehouse is, for a provider of the ShipBob adapter: its inventory "
+        "levels are this warehouse's stock. Needed when the provider operates "
+        "several warehouses.",
+    )

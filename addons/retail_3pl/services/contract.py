@@ -131,6 +131,24 @@ class OrderAnswer(Document):
     order_ref: Ref | None = None
 
 
+class FulfillmentOrderUpdate(FulfillmentOrder):
+    """``PUT {base}/fulfillment-orders/{order_ref}``: the order as it is now
+    (address, method, lines, notes), replacing what was sent before it is
+    picked. ``message_id`` is new for each change; ``revision`` counts the
+    changes (1 for the first): a provider applies a revision once and never
+    an older one after a newer."""
+
+    revision: Annotated[int, Field(ge=1)]
+
+
+class UpdateAnswer(Document):
+    """The provider's answer to a change: ``rejected`` once the order is
+    picked (it ships as it was), with the reason."""
+
+    status: Literal["updated", "rejected"]
+    reason: Text | None = None
+
+
 class CancelRequest(Document):
     """``POST {base}/fulfillment-orders/{order_ref}/cancel``."""
 

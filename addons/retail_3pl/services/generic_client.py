@@ -31,7 +31,7 @@ class GenericClient:
         self.signing_secret = signing_secret or ""
         self.clock = clock
 
-    def _post(self, path, document, **kwargs):
+    def _post(self, path, document, method="POST", **kwargs):
         body = body_of(document)
         now = self.clock() if self.clock else None
         headers = {
@@ -40,7 +40,7 @@ class GenericClient:
             signing.HEADER: signing.sign(self.signing_secret, body, now),
         }
         return self.http.request(
-            "POST", path, data=body, headers=headers, idempotent=True, **kwargs
+            method, path, data=body, headers=headers, idempotent=True, **kwargs
         )
 
     @staticmethod
@@ -72,6 +72,27 @@ class GenericClient:
             raise
         data = self._json(response, label) or {"status": "accepted"}
         return contract.parse_answer(contract.OrderAnswer, data, label)
+
+    def update_order(self, update):
+        """Send a ``FulfillmentOrderUpdate``; the provider's ``UpdateAnswer``.
+
+        An HTTP 409 is the answer ``rejected`` (the order is picked already).
+        """
+        label = f"Change of fulfilment order {update.order_ref}"
+        path = f"/fulfillment-orders/{quote(update.order_ref, safe='')}"
+        try:
+            response = self._post(path, update, method="PUT")
+        except RemoteRejectedError as exc:
+            if exc.details.get("status") != 409:
+                raise
+            return contract.UpdateAnswer(
+                status="rejected",
+                reason="the provider refused the change (HTTP 409): the order is "
+                "picked already",
+            )
+        return contract.parse_answer(
+            contract.UpdateAnswer, self._json(response, label), label
+        )
 
     def cancel_order(self, request):
         """Send a ``CancelRequest``; the provider's ``CancelAnswer``."""

@@ -57,6 +57,8 @@ def _schemas():
     models = [
         contract.FulfillmentOrder,
         contract.OrderAnswer,
+        contract.FulfillmentOrderUpdate,
+        contract.UpdateAnswer,
         contract.CancelRequest,
         contract.CancelAnswer,
         contract.ReceiptNotice,
@@ -78,8 +80,8 @@ def document():
         "info": {
             "title": "Retail connectors: generic 3PL contract",
             "version": VERSION,
-            "description": "Odoo sends fulfilment orders, cancels and receipt "
-            "notices to {base} and reads the inventory; the provider posts "
+            "description": "Odoo sends fulfilment orders, their changes, cancels "
+            "and receipt notices to {base} and reads the inventory; the provider posts "
             "messages to Odoo. Both directions are signed with "
             f"{signing.HEADER}.",
         },
@@ -104,6 +106,37 @@ def document():
                             **_json(contract.OrderAnswer),
                         },
                         "409": {"description": "Already accepted (also accepted)"},
+                        "422": {"description": "Refused: the body names why"},
+                    },
+                }
+            },
+            "/fulfillment-orders/{order_ref}": {
+                "put": {
+                    "operationId": "updateFulfillmentOrder",
+                    "summary": "Change an order before it is picked: the order "
+                    "as it is now (a revision is applied once, never an older "
+                    "one after a newer)",
+                    "parameters": [
+                        {
+                            "name": "order_ref",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        },
+                        *outbound,
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        **_json(contract.FulfillmentOrderUpdate),
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "updated, or rejected once the order "
+                            "is picked (it ships as it was)",
+                            **_json(contract.UpdateAnswer),
+                        },
+                        "404": {"description": "No such order"},
+                        "409": {"description": "Rejected (the order is picked)"},
                         "422": {"description": "Refused: the body names why"},
                     },
                 }

@@ -6,6 +6,9 @@
 - ``POST /fulfillment-orders``: a new ``order_ref`` is stored and answered
   201 ``accepted``; one it already has is answered 200 ``already_accepted``
   (or 409 with ``duplicate_status=409``), never stored twice;
+- ``PUT /fulfillment-orders/<order_ref>``: a change (address, lines)
+  replaces the order while it is not picked (``updated``), ``rejected``
+  once it is picked or shipped, or for a revision older than the last;
 - ``POST /fulfillment-orders/<order_ref>/cancel``: ``cancelled`` while the
   order is not picked, ``partial`` once part of it shipped (the rest is
   cancelled), ``rejected`` once it is picked or shipped;
@@ -15,7 +18,7 @@
 Every call needs ``Authorization: Bearer <token>`` and, when it has a body,
 a valid ``X-Retail-Signature`` (401 otherwise); a body the contract refuses
 is answered 422 with the error. Each call is logged in ``sim.calls``
-(operations ``order.create``, ``order.cancel``, ``receipt.create``,
+(operations ``order.create``, ``order.update``, ``order.cancel``, ``receipt.create``,
 ``inventory.get``).
 
 What happens in the warehouse (:meth:`~GenericProviderSimulator.pick`,
@@ -37,6 +40,7 @@ from ..services import contract, signing
 
 BASE_URL = "https://3pl.example.test/v1"
 _CANCEL_PATH = re.compile(r"^/fulfillment-orders/(?P<ref>[^/]+)/cancel$")
+_ORDER_PATH = re.compile(r"^/fulfillment-orders/(?P<ref>[^/]+)$")
 
 
 class GenericProviderSimulator(Simulator):
@@ -245,13 +249,16 @@ class GenericProviderSimulator(Simulator):
         }.get((method, route))
         if cancel and method == "POST":
             operation = "order.cancel"
+        change = _ORDER_PATH.match(route or "")
+        if change and method == "PUT":
+            operation = "order.update"
         request = (method, path, operation)
         headers = {k.lower(): v for k, v in headers.items()}
         if headers.get("authorization") != f"Bearer {self.token}":
             return self._answer(
                 request, 401, {"error": "invalid token"}, "unauthorized"
             )
-        if method == "POST" and not signing.verify(
+        if method in ("POST", "PUT") and not signing.verify(
             self.signing_secret,
             body,
             headers.get(signing.HEADER.lower()),
@@ -276,6 +283,10 @@ class GenericProviderSimulator(Simulator):
                 )
             elif operation == "order.cancel":
                 document = contract.parse_answer(contract.CancelRequest, data, "cancel")
+            elif operation == "order.update":
+                document = contract.parse_answer(
+                    contract.FulfillmentOrderUpdate, data, "change"
+                )
             else:
                 document = contract.parse_answer(
                     contract.ReceiptNotice, data, "receipt"
@@ -293,6 +304,8 @@ class GenericProviderSimulator(Simulator):
             return self._create_order(request, document)
         if operation == "order.cancel":
             return self._cancel(request, unquote(cancel["ref"]))
+        if operation == "order.update":
+            return self._update(request, unquote(change["ref"]), document)
         self.receipts[document.receipt_ref] = contract.dump(document)
         return self._answer(request, 201, {"status": "accepted"})
 
@@ -315,6 +328,40 @@ class GenericProviderSimulator(Simulator):
         return self._answer(
             request, 201, {"status": "accepted", "order_ref": order.order_ref}
         )
+
+    def _update(self, request, order_ref, update):
+        """A change replaces the order while it is not picked; a revision is
+        applied once (the same message again is answered alike) and an older
+        one after a newer is refused."""
+        order = self.orders.get(order_ref)
+        if order is None or update.order_ref != order_ref:
+            return self._answer(request, 404, {"error": "no such order"}, "not_found")
+        if update.message_id in order["keys"]:
+            return self._answer(request, 200, {"status": "updated"}, "duplicate")
+        if order["status"] != "accepted":
+            return self._answer(
+                request,
+                200,
+                {
+                    "status": "rejected",
+                    "reason": f"The order is {order['status'].replace('_', ' ')}: "
+                    "it ships as it was.",
+                },
+                "rejected",
+            )
+        if update.revision <= order.get("revision", 0):
+            return self._answer(
+                request,
+                200,
+                {"status": "rejected", "reason": "A newer change was applied."},
+                "rejected",
+            )
+        order["order"] = {
+            k: v for k, v in contract.dump(update).items() if k != "revision"
+        }
+        order["revision"] = update.revision
+        order["keys"].append(update.message_id)
+        return self._answer(request, 200, {"status": "updated"})
 
     def _cancel(self, request, order_ref):
         order = self.orders.get(order_ref)

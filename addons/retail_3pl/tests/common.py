@@ -15,6 +15,7 @@ stored and processed as their jobs would).
 """
 
 import json
+import time
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.simulator import intercept
@@ -24,12 +25,15 @@ from odoo.addons.retail_connector_base.tests.common import (
     ConnectorTransactionCase,
 )
 
-from ..services import signing
-from ..simulator import GenericProviderSimulator
+from ..services import shipbob_webhooks, signing
+from ..simulator import GenericProviderSimulator, ShipbobSimulator
 from ..simulator.generic_provider import BASE_URL
+from ..simulator.shipbob import BASE_URL as SHIPBOB_URL
 
 SECRET = "tpl-signing-secret"
 TOKEN = "tpl-api-token"
+SHIPBOB_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+SHIPBOB_CHANNEL = 100102
 
 
 class ThreeplTestMixin(ConnectorTestMixin):
@@ -222,9 +226,82 @@ class ThreeplTestMixin(ConnectorTestMixin):
         return str(picking.move_ids.filtered(lambda m: m.product_id == product).id)
 
 
+class ShipbobTestMixin(ThreeplTestMixin):
+    """The same fixture with a provider of the ``shipbob`` adapter: ShipBob's
+    side is the :class:`~..simulator.ShipbobSimulator` (``self.sim``),
+    whose webhooks go to ``/retail/3pl/v1/providers/<id>/shipbob``."""
+
+    login_prefix = "shipbob"
+    intake_route = "/retail/3pl/v1/providers/{backend.id}/shipbob"
+    signature_header = None
+    signing_secret = None
+
+    @classmethod
+    def _setup_backend(cls, env, **values):
+        return super()._setup_backend(
+            env,
+            **{
+                "name": "ShipBob",
+                "adapter_type": "shipbob",
+                "api_url": SHIPBOB_URL,
+                "signing_secret": False,
+                "shipbob_channel_id": SHIPBOB_CHANNEL,
+                "shipbob_webhook_secret": SHIPBOB_SECRET,
+                **values,
+            },
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.generic_sim = self.sim
+        self.sim = ShipbobSimulator(TOKEN, SHIPBOB_SECRET, channel_id=SHIPBOB_CHANNEL)
+        self.enterContext(intercept(self.sim))
+
+    def shipbob_headers(self, body, webhook_id="msg_1", timestamp=None, topic=None):
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        headers = {
+            "Content-Type": "application/json",
+            shipbob_webhooks.ID_HEADER: webhook_id,
+            shipbob_webhooks.TIMESTAMP_HEADER: str(timestamp),
+            shipbob_webhooks.SIGNATURE_HEADER: shipbob_webhooks.sign(
+                SHIPBOB_SECRET, webhook_id, timestamp, body
+            ),
+        }
+        if topic:
+            headers[shipbob_webhooks.TOPIC_HEADER] = topic
+        return headers
+
+    def receive(self):
+        """ShipBob's pending webhooks stored as the intake stores them and
+        processed, with the contract's messages they fan out into; the
+        webhooks' events."""
+        events = self.Event.browse()
+        for webhook in list(self.sim.outbox):
+            event, _created = self.store_event(
+                f"shipbob:{webhook.topic}",
+                json.dumps(webhook.payload),
+                key=webhook.event_id,
+                headers={},
+            )
+            with trap_jobs() as trap:
+                event._process()
+                trap.perform_enqueued_jobs()
+            events |= event
+        self.sim._outbox.pending.clear()
+        return events
+
+
 class ThreeplTestCase(ThreeplTestMixin, ConnectorTransactionCase):
     """Model and job tests of the 3PL connector."""
 
 
 class ThreeplHttpCase(ThreeplTestMixin, ConnectorHttpCase):
     """HTTP tests of the 3PL connector."""
+
+
+class ShipbobTestCase(ShipbobTestMixin, ConnectorTransactionCase):
+    """Model and job tests of the ShipBob adapter."""
+
+
+class ShipbobHttpCase(ShipbobTestMixin, ConnectorHttpCase):
+    """HTTP tests of the ShipBob adapter."""

@@ -53,6 +53,22 @@ class TestInventory(ThreeplTestCase):
         self.assertIn("3PL inventory of East 3PL", move.reference or move.name)
         self.assertFalse(self.backend._retail_open_exceptions())
 
+    def test_adjustments_in_one_comparison_apply_to_each_product(self):
+        """Several adjustments at once, one of a product Odoo holds none of:
+        each product gets its own quantity."""
+        self.backend.stock_tolerance = 2
+        cap = self.product("CAP", qty=0)
+        self.snapshot({"TOTE": 11, "MUG": 3, "CAP": 2})
+        check = self.warehouse.threepl_last_check_id
+        self.assertEqual((check.state, check.adjusted_count), ("adjusted", 3))
+        self.assertEqual(
+            [self.qty(p) for p in (self.tote, self.mug, cap)], [11.0, 3.0, 2.0]
+        )
+        self.assertEqual(
+            {(line.sku, line.unexplained_qty) for line in check.line_ids},
+            {("TOTE", 1.0), ("MUG", -1.0), ("CAP", 2.0)},
+        )
+
     def test_above_tolerance_is_an_exception_listing_the_skus(self):
         self.backend.stock_tolerance = 1
         self.snapshot({"TOTE": 6, "MUG": 4, "SCARF": 3})

@@ -181,3 +181,32 @@ class TestMessagesHttp(ThreeplHttpCase):
         self.env.invalidate_all()
         self.assertEqual(len(delivered), 1)
         self.assertEqual(self.events().remote_ref, "order:abc-9")
+
+    # a NUL character cannot be stored in a text column: a signed body with
+    # one is answered 400 and kept for inspection, never a 500
+    def test_nul_in_the_type_and_id(self):
+        response = self.post(message(message_id="m-\u0000", message_type="x\u0000"))
+        self.assertEqual(response.status_code, 400, response.text)
+        event = self.events()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.state, "failed")
+        self.assertNotIn("\x00", event.topic + event.event_key)
+
+    def test_nul_in_a_field_of_the_payload(self):
+        response = self.post(
+            message(payload={"order_ref": "abc-\u0000", "reason": "r\u0000"})
+        )
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertIn("NUL", response.json()["error"])
+        event = self.events()
+        self.assertEqual(event.state, "failed")
+        # kept as it came (the escape is text)
+        self.assertIn("abc-\\u0000", event.payload)
+
+    def test_raw_nul_bytes_in_the_body(self):
+        body = json.dumps(message()).encode()[:-1] + b"\x00}"
+        response = self.post(body=body, signature=self.sign(body))
+        self.assertEqual(response.status_code, 400, response.text)
+        event = self.events()
+        self.assertEqual(event.state, "failed")
+        self.assertNotIn("\x00", event.payload)

@@ -60,6 +60,25 @@ class TestShipment(ThreeplTestCase):
         self.assertFalse(picking.backorder_ids)
         self.assertEqual(events.result_id, picking.id)
 
+    def test_shipment_of_what_odoo_could_not_reserve_validates(self):
+        """The provider's shelves are the truth: what Odoo holds none of
+        (nothing reserved) is shipped all the same, and partly reserved
+        quantities are completed."""
+        cap = self.product("CAP", qty=0)
+        hat = self.product("HAT", qty=1)
+        order = self.send(lines=[(cap, 2), (hat, 3)])
+        picking = order.odoo_id
+        self.assertEqual(picking.move_ids.mapped("quantity"), [0.0, 1.0])
+        events = self.ship(order)
+        self.assertEqual(events.state, "done", events.error)
+        self.assertEqual(picking.state, "done")
+        self.assertEqual(
+            {(m.product_id, m.quantity) for m in picking.move_ids},
+            {(cap, 2), (hat, 3)},
+        )
+        self.assertFalse(picking.backorder_ids)
+        self.assertEqual(order.remote_state, "shipped")
+
     def test_two_shipments_make_a_backorder_then_close_it(self):
         order = self.send(lines=[(self.tote, 3), (self.mug, 1)])
         picking = order.odoo_id

@@ -5,7 +5,8 @@ parsing and validation (shape limits included), then a single statement
 that stores the delivery (or counts it as a duplicate) and wakes the
 dispatcher, which queues its job within a second
 (``retail.event._cron_dispatch``). No business processing happens in the
-request, and nothing but that statement writes: the backend is read once,
+request, and nothing but that statement writes: the backend's columns are
+read from the worker's cache (read again after any change to one of them),
 the rate limit takes its tokens a few at a time
 (``services.token_bucket.LeasedTokens``), the job row is created off the
 request. A signed
@@ -30,8 +31,8 @@ import math
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from odoo.http import request
-from odoo.tools import SQL
 
+from ..models.retail_backend_mixin import INTAKE_FIELDS
 from ..services import correlation, errors
 from ..services import json_limits as json_limits_service
 
@@ -160,11 +161,18 @@ INTAKE_COLUMNS = (
 )
 
 
+def _storable(text):
+    """``text`` without NUL characters (no PostgreSQL text column holds
+    one): each is replaced by U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 class BackendView:
     """A backend as the intake reads it: the columns it needs, read with one
-    plain query per request (an ORM read of the record would load and
-    convert every stored field), and the record itself for anything else
-    (an attribute that was not read comes from the record)."""
+    plain query (an ORM read of the record would load and convert every
+    stored field) that each worker keeps until one of them is written, and
+    the record itself for anything else (an attribute that was not read
+    comes from the record)."""
 
     def __init__(self, record, values):
         self.record = record
@@ -229,34 +237,32 @@ class WebhookIntake:
         self.columns = INTAKE_COLUMNS + tuple(
             name for name in backend_fields if name not in INTAKE_COLUMNS
         )
+        INTAKE_FIELDS[backend_model] = INTAKE_FIELDS.get(
+            backend_model, frozenset()
+        ) | frozenset(self.columns)
 
     # -- steps -----------------------------------------------------------
     def _headers(self):
         headers = request.httprequest.headers
         return {
-            name: headers[name] for name in self.header_whitelist if name in headers
+            name: _storable(headers[name])
+            for name in self.header_whitelist
+            if name in headers
         }
 
     def _view(self, backend_id):
-        """The backend's columns, or None when it does not exist."""
-        record = request.env[self.backend_model].sudo().browse(backend_id)
-        model = record.browse()
-        for name in self.columns:
-            field = model._fields.get(name)
-            if field is None or not field.store or not field.column_type:
-                raise ValueError(f"{model._name}.{name} is not a stored column")
-        cr = record.env.cr
-        cr.execute(
-            SQL(
-                "SELECT %s FROM %s WHERE id = %s",
-                SQL(", ").join(SQL.identifier(name) for name in self.columns),
-                SQL.identifier(model._table),
-                record.id,
-            )
+        """The backend's columns, or None when it does not exist (read once
+        per worker until one of them changes: see
+        ``retail.backend._retail_intake_row``)."""
+        env = request.env
+        row = (
+            env["retail.backend"]
+            .sudo()
+            ._retail_intake_row(self.backend_model, backend_id, self.columns)
         )
-        row = cr.fetchone()
         if row is None:
             return None
+        record = env[self.backend_model].sudo().browse(backend_id)
         return BackendView(record, dict(zip(self.columns, row, strict=True)))
 
     def handle(self, backend_id):
@@ -318,17 +324,30 @@ class WebhookIntake:
                 hint="The sender produced a malformed document; ask its "
                 "support, then ignore this exception.",
             )
-        topic = self.topic(headers, payload) or "unknown"
+        if (
+            problem is None
+            and json_limits_service.may_hold_nul(body)
+            and json_limits_service.holds_nul(payload)
+        ):
+            problem = errors.PayloadValidationError(
+                "The delivery holds a NUL character (\\u0000), which no "
+                "field can store.",
+                hint="The sender produced a document no system can keep as "
+                "text; ask its support, then ignore this exception.",
+            )
+        topic = _storable(self.topic(headers, payload) or "unknown")
         body_sha256 = hashlib.sha256(body).hexdigest()
-        event_key = (
-            self.event_key(headers, payload) if payload is not None else None
-        ) or body_sha256
+        event_key = _storable(
+            (self.event_key(headers, payload) if payload is not None else None)
+            or body_sha256
+        )
         if problem is None and self.validate:
             try:
                 self.validate(view, headers, payload)
             except errors.PayloadValidationError as exc:
                 problem = exc
-        text = body.decode("utf-8", errors="replace")
+        # the body as text (its digest above is of the bytes as they came)
+        text = _storable(body.decode("utf-8", errors="replace"))
         remote_ref = False
         if problem is None:
             remote_ref = backend._retail_event_subject(topic, payload) or False

@@ -1,7 +1,7 @@
 from . import base
-from . import queue_job
 from . import retail_sync_run_mixin
 from . import retail_backend_mixin
+from . import retail_backend_mixin_kpi
 from . import retail_binding_mixin
 from . import retail_event
 from . import retail_event_wait
@@ -21,3 +21,7 @@ from . import stock_move
 from . import retail_sync_run
 from . import retail_remote_call
 from . import product_template
+from . import retail_kpi_daily
+from . import retail_backend_kpi
+from . import mail_activity
+from . import queue_job

@@ -2,6 +2,7 @@ import threading
 import time
 
 from odoo import api, fields, models
+from odoo.tools import SQL, ormcache
 
 HEALTH_PREFIX = "retail_connector_base.health_"
 #: seconds a worker answers the health probe from its last report
@@ -197,6 +198,37 @@ class RetailBackend(models.Model):
 
     def action_open_sync_runs(self):
         return self._open("action_open_sync_runs")
+
+    # ------------------------------------------------------------------
+    # intake
+    # ------------------------------------------------------------------
+    @api.model
+    @ormcache("model_name", "backend_id", "columns")
+    def _retail_intake_row(self, model_name, backend_id, columns):
+        """The values of ``columns`` of backend ``backend_id`` of
+        ``model_name`` (a tuple), or None when there is none.
+
+        The intake's read of the backend for every delivery: cached by each
+        worker, and forgotten by all of them when one of the columns is
+        written (``retail.backend.mixin.write`` clears the cache, which
+        Odoo signals to the other workers at their next request). A column
+        changed without the ORM (SQL) is seen once the cache is cleared.
+        """
+        model = self.env[model_name]
+        for name in columns:
+            field = model._fields.get(name)
+            if field is None or not field.store or not field.column_type:
+                raise ValueError(f"{model_name}.{name} is not a stored column")
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM %s WHERE id = %s",
+                SQL(", ").join(SQL.identifier(name) for name in columns),
+                SQL.identifier(model._table),
+                backend_id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return tuple(row) if row else None
 
     # ------------------------------------------------------------------
     # health

@@ -14,6 +14,8 @@ FRESHNESS_WINDOW_DAYS = 7
 _metrics_cache = {}
 _metrics_cache_lock = threading.Lock()
 PENDING = ("received", "queued", "processing")
+#: the time of the scrape's statement (not of its transaction's start)
+NOW = "statement_timestamp() AT TIME ZONE 'UTC'"
 
 
 class RetailBackendMetrics(models.Model):
@@ -68,7 +70,7 @@ class RetailBackendMetrics(models.Model):
                     "circuit": card.circuit_state or "closed",
                 }
             )
-        day = "now() AT TIME ZONE 'UTC' - interval '24 hours'"
+        day = f"{NOW} - interval '24 hours'"
         label = "backend_model || ':' || backend_id"
         snapshot.deliveries = self._rows(
             f"""SELECT {label}, topic, state, count(*) FROM retail_event
@@ -100,8 +102,8 @@ class RetailBackendMetrics(models.Model):
                 bounds, counts, float(total or 0), count
             )
         snapshot.pending_events = self._rows(
-            f"""SELECT {label}, count(*), extract(epoch FROM
-                       now() AT TIME ZONE 'UTC' - min(received_at))
+            f"""SELECT {label}, count(*), greatest(0, extract(epoch FROM
+                       {NOW} - min(received_at)))
                   FROM retail_event WHERE state IN %s
                  GROUP BY backend_model, backend_id ORDER BY 1""",
             (PENDING,),
@@ -113,8 +115,8 @@ class RetailBackendMetrics(models.Model):
                 GROUP BY channel, state ORDER BY 1, 2"""
         )
         snapshot.oldest_jobs = self._rows(
-            """SELECT channel, extract(epoch FROM now() AT TIME ZONE 'UTC'
-                      - min(date_created))
+            f"""SELECT channel,
+                      greatest(0, extract(epoch FROM {NOW} - min(date_created)))
                  FROM queue_job
                 WHERE channel LIKE 'root.retail%%'
                   AND state IN ('pending', 'enqueued')
@@ -157,8 +159,8 @@ class RetailBackendMetrics(models.Model):
         """``(backend, flow, seconds)``: deliveries processed (``delivery``)
         and runs finished (their kind), within the last
         ``FRESHNESS_WINDOW_DAYS``, then what each connector adds."""
-        window = f"now() AT TIME ZONE 'UTC' - interval '{FRESHNESS_WINDOW_DAYS} days'"
-        age = "extract(epoch FROM now() AT TIME ZONE 'UTC' - max({}))"
+        window = f"{NOW} - interval '{FRESHNESS_WINDOW_DAYS} days'"
+        age = f"greatest(0, extract(epoch FROM {NOW} - max({{}})))"
         rows = self._rows(
             f"""SELECT backend_model || ':' || backend_id, 'delivery',
                        {age.format("received_at")}

@@ -13,6 +13,11 @@ from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket, leased
 from .base import traced
 
+#: backend model -> the stored fields its intake routes read for every
+#: delivery (``controllers/intake.py`` registers them); each worker caches
+#: them per backend until one of them is written
+INTAKE_FIELDS = {}
+
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "retail_connector_base.group_retail_manager"
@@ -738,6 +743,9 @@ class RetailBackendMixin(models.AbstractModel):
 
     def write(self, vals):
         res = super().write(vals)
+        if INTAKE_FIELDS.get(self._name, frozenset()).intersection(vals):
+            # every worker reads these again at its next request
+            self.env.registry.clear_cache()
         if any(self._fields[name].groups for name in vals if name in self._fields):
             self._retail_register_secrets()
         if {"name", "company_id", "active", "state", "sequence"} & set(vals):
@@ -746,4 +754,6 @@ class RetailBackendMixin(models.AbstractModel):
 
     def unlink(self):
         self.env["retail.backend"].sudo()._drop_for(self)
+        if self._name in INTAKE_FIELDS:
+            self.env.registry.clear_cache()
         return super().unlink()

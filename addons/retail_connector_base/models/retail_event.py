@@ -1,6 +1,5 @@
 import json
 import logging
-import time
 from datetime import datetime, timedelta
 
 import psycopg2
@@ -15,7 +14,7 @@ from odoo.addons.queue_job import delay as job_delay
 from odoo.addons.queue_job.job import ENQUEUED, PENDING, WAIT_DEPENDENCIES, Job
 from odoo.addons.queue_job.utils import must_run_without_delay
 
-from ..services import correlation, errors, wait_keys
+from ..services import correlation, dispatch_loop, errors, wait_keys
 from ..services.pg import short_transaction
 from ..services.quiet_sql import expected_unique_violation
 from ..services.wakeup import CoalescingWaker
@@ -50,18 +49,19 @@ RETENTION_BATCH = 1000
 PERSONAL_EXPORT_PREFIX = "_retail_personal_export_prefix"
 REQUEUE_BATCH = 500
 REQUEUE_AFTER = timedelta(minutes=5)
-#: events turned into jobs per transaction by the dispatcher
 #: states of a job that has not started: a new job with its identity key is
 #: not created (as queue_job's with_delay() decides)
 JOB_WAITING_STATES = (WAIT_DEPENDENCIES, PENDING, ENQUEUED)
-DISPATCH_BATCH = 200
-#: the dispatcher keeps looking for work this long after it last found some
-#: (longer than the waker's interval, so that no stored event waits for the
-#: cron's next regular run)
-DISPATCH_LINGER = 1.0
-DISPATCH_POLL = 0.05
-#: a dispatcher run under constant load hands over after this long
-DISPATCH_MAX_SECONDS = 20
+#: the dispatcher's loop (``services/dispatch_loop.py``): at most 200 events
+#: turned into jobs per transaction; it keeps looking for work for a second
+#: after it last found some (longer than the waker's interval, so that no
+#: stored event waits for the cron's next regular run), waits 0.2 s after a
+#: partial batch so that the next pass finds several, and a run under
+#: constant load hands over after 20 s
+DISPATCH_LOOP = dispatch_loop.LoopSettings(
+    batch_size=200, linger=1.0, gather=0.2, poll=0.1, max_seconds=20
+)
+DISPATCH_BATCH = DISPATCH_LOOP.batch_size
 DISPATCH_CRON = "retail_connector_base.ir_cron_retail_event_dispatch"
 #: the class of a body under an ordinary topic (see ``body_class``)
 ORDINARY_BODY = "-"
@@ -753,45 +753,29 @@ class RetailEvent(models.Model):
         return events
 
     @api.model
-    def _cron_dispatch(
-        self,
-        batch_size=DISPATCH_BATCH,
-        linger=DISPATCH_LINGER,
-        max_seconds=DISPATCH_MAX_SECONDS,
-    ):
+    def _cron_dispatch(self, settings=DISPATCH_LOOP):
         """Turn stored deliveries into jobs (cron, woken by the intake).
 
-        Batches are committed one by one until nothing is left, then the
-        dispatcher keeps looking for ``linger`` seconds: a delivery stored
-        while it ran, whose wake-up was coalesced with the one that started
-        it, is queued within that time. A run under constant load ends after
-        ``max_seconds`` and triggers the next one, which starts at once.
-        Called outside the scheduler (tests, shell), one pass. Returns how
-        many events were queued.
+        Run by the scheduler, the passes of :func:`~..services.dispatch_loop.
+        run` are committed one by one until nothing is left for
+        ``settings.linger`` seconds; a run under constant load ends after
+        ``settings.max_seconds`` and triggers the next one, which starts at
+        once. Called outside the scheduler (tests, shell), one pass. Returns
+        how many events were queued.
         """
-        scheduled = bool(self.env.context.get("ir_cron_progress_id"))
-        started = idle_since = time.monotonic()
-        count = 0
-        while True:
-            events = self._retail_dispatch(batch_size)
-            count += len(events)
-            if not scheduled:
-                return count
-            now = time.monotonic()
-            if events:
-                idle_since = now
-            elif now - idle_since >= linger:
-                self._cron_step(0, remaining=0)
-                return count
-            if now - started >= max_seconds:
-                # hand over: the next run starts as soon as this one ends
-                self.env.ref(DISPATCH_CRON)._trigger()
-                self._cron_step(len(events), remaining=0)
-                return count
-            # commits: the next look has a new snapshot
-            self._cron_step(len(events))
-            if not events:
-                time.sleep(DISPATCH_POLL)
+        if not self.env.context.get("ir_cron_progress_id"):
+            return len(self._retail_dispatch(settings.batch_size))
+        count, ended = dispatch_loop.run(
+            lambda: len(self._retail_dispatch(settings.batch_size)),
+            self._cron_step,
+            self.env.cr.rollback,
+            settings,
+        )
+        if ended == dispatch_loop.HAND_OVER:
+            # the next run starts as soon as this one ends
+            self.env.ref(DISPATCH_CRON)._trigger()
+        self._cron_step(0, remaining=0)
+        return count
 
     def _get_backend(self):
         self.ensure_one()

@@ -12,6 +12,9 @@ turns one delivery into a million records.
 - :func:`loads`: parse text or bytes and check the limits, raising
   :class:`JsonLimitError` (a ``ValueError``) when the document exceeds them.
 - :func:`check`: check an already parsed document, without recursion.
+- :func:`holds_nul`: whether a string of a parsed document holds a NUL
+  character, which no PostgreSQL text column stores (:func:`may_hold_nul`
+  tells it from the raw body first, for nothing).
 """
 
 import json
@@ -79,3 +82,26 @@ def loads(data, limits=DEFAULT_LIMITS):
     except RecursionError:
         raise _too_deep(limits) from None
     return check(document, limits)
+
+
+def may_hold_nul(body):
+    """Whether the raw JSON ``body`` (bytes) may decode to a string with a
+    NUL character: only then is :func:`holds_nul` worth walking."""
+    return b"\\u0000" in body or b"\x00" in body
+
+
+def holds_nul(document):
+    """Whether a string (key or value) of the parsed ``document`` holds a
+    NUL character; without recursion."""
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False

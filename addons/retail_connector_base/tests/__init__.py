@@ -26,3 +26,5 @@ from . import test_simulator_base
 from . import test_services_json_limits
 from . import test_services_quiet_sql
 from . import test_services_metrics
+from . import test_services_dispatch_loop
+from . import test_services_kpi

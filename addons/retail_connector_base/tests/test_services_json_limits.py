@@ -1,6 +1,7 @@
 import json
 import unittest
 
+from odoo.addons.retail_connector_base.services import json_limits
 from odoo.addons.retail_connector_base.services.json_limits import (
     DEFAULT_LIMITS,
     JsonLimitError,
@@ -87,3 +88,26 @@ class TestJsonLimits(unittest.TestCase):
             JsonLimits(max_depth=0)
         with self.assertRaises(ValueError):
             JsonLimits(max_items=0)
+
+
+class TestNul(unittest.TestCase):
+    def test_a_nul_anywhere_in_a_string_is_found(self):
+        for text in (
+            '{"a": "x\\u0000"}',
+            '{"a\\u0000": 1}',
+            '[[{"deep": ["ok", "n\\u0000"]}]]',
+        ):
+            body = text.encode()
+            self.assertTrue(json_limits.may_hold_nul(body), text)
+            self.assertTrue(json_limits.holds_nul(json.loads(body)), text)
+
+    def test_an_escaped_backslash_before_u0000_is_text(self):
+        body = b'{"a": "C:\\\\u0000"}'
+        self.assertTrue(json_limits.may_hold_nul(body))
+        self.assertEqual(json.loads(body)["a"], "C:\\u0000")
+        self.assertFalse(json_limits.holds_nul(json.loads(body)))
+
+    def test_no_nul(self):
+        body = b'{"a": ["b", 1, null, {"c": "d"}]}'
+        self.assertFalse(json_limits.may_hold_nul(body))
+        self.assertFalse(json_limits.holds_nul(json.loads(body)))

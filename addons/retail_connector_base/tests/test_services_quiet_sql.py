@@ -57,3 +57,33 @@ class TestExpectedUniqueViolation(unittest.TestCase):
                 "this one, after the other left": False,
             },
         )
+
+
+LOCKED = (
+    "bad query: SELECT number_next FROM ir_sequence WHERE id=20 FOR UPDATE "
+    'NOWAIT\nERROR: could not obtain lock on row in relation "ir_sequence"'
+)
+CHANGED = (
+    "bad query: SELECT id FROM ir_sequence WHERE id IN (20) FOR UPDATE NOWAIT"
+    "\nERROR: could not serialize access due to concurrent update"
+)
+
+
+class TestExpectedLockContention(unittest.TestCase):
+    def test_only_lock_contention_is_dropped_and_only_in_its_block(self):
+        with quiet_sql.expected_lock_contention():
+            self.assertFalse(logged(LOCKED))
+            self.assertFalse(logged(CHANGED))
+            self.assertTrue(logged(BAD))
+            self.assertTrue(logged(OTHER))
+        self.assertTrue(logged(LOCKED))
+        self.assertTrue(logged(CHANGED))
+
+    def test_nested_blocks_of_both_kinds(self):
+        with quiet_sql.expected_unique_violation():
+            with quiet_sql.expected_lock_contention():
+                self.assertFalse(logged(BAD))
+                self.assertFalse(logged(LOCKED))
+            self.assertFalse(logged(BAD))
+            self.assertTrue(logged(LOCKED))
+        self.assertTrue(logged(BAD))

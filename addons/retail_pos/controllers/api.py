@@ -87,6 +87,16 @@ def _read_document(store):
         return None, None, json_response(400, error=str(exc))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         return None, None, json_response(400, error=f"the body is not JSON: {exc}")
+    if json_limits.may_hold_nul(body) and json_limits.holds_nul(document):
+        return (
+            None,
+            None,
+            json_response(
+                400,
+                error="the body holds a NUL character (\\u0000), which no "
+                "field can store",
+            ),
+        )
     return document, body, None
 
 

@@ -5,6 +5,7 @@ from . import (
     retail_pos_store_cashups,
     retail_pos_store_feeds,
     retail_pos_store_demo,
+    retail_pos_store_kpis,
     retail_pos_product,
     retail_pos_location,
     retail_pos_stock_level,

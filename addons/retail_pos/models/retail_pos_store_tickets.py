@@ -27,6 +27,7 @@ from decimal import Decimal
 import psycopg2
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 from odoo.addons.retail_connector_base.services.money import (
@@ -34,6 +35,7 @@ from odoo.addons.retail_connector_base.services.money import (
     to_decimal,
 )
 from odoo.addons.retail_connector_base.services.quiet_sql import (
+    expected_lock_contention,
     expected_unique_violation,
 )
 
@@ -143,6 +145,7 @@ class RetailPosStore(models.Model):
             methods=methods,
             refunded=refunded,
         )
+        self._retail_pos_lock_numbering(session.config_id)
         PosOrder = self.env["pos.order"].sudo().with_company(self.company_id)
         PosOrder.sync_from_ui([values])
         order = self._retail_pos_order_of(ticket.ticket_id)
@@ -296,6 +299,42 @@ class RetailPosStore(models.Model):
     # ------------------------------------------------------------------
     # the session of a business date
     # ------------------------------------------------------------------
+    def _retail_pos_lock_numbering(self, config):
+        """Take the gapless sequences ``sync_from_ui`` numbers an order of
+        ``config`` with, or wait for them.
+
+        Odoo takes their rows with ``FOR UPDATE NOWAIT``: two tickets of a
+        store imported at once would fail there, logged at ERROR, each
+        failure spending one of the job's tries. Taken first here, quietly,
+        a ticket whose numbering another one holds (or changed since this
+        transaction began) waits a second without spending a try.
+        """
+        sequences = (
+            config.order_backend_seq_id | config.order_seq_id | config.order_line_seq_id
+        ).sudo()
+        ids = tuple(sequences.filtered(lambda s: s.implementation == "no_gap").ids)
+        if not ids:
+            return
+        try:
+            with self.env.cr.savepoint(flush=False), expected_lock_contention():
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM ir_sequence WHERE id IN %s ORDER BY id"
+                        " FOR UPDATE NOWAIT",
+                        ids,
+                    )
+                )
+        except (
+            psycopg2.errors.LockNotAvailable,
+            psycopg2.errors.SerializationFailure,
+        ) as exc:
+            raise errors.LockContentionError(
+                f"The order numbering of {config.display_name} is taken by "
+                "another ticket being imported.",
+                retry_after=1,
+                hint=self.env._("Nothing to do: the ticket is imported next."),
+            ) from exc
+
     def _retail_pos_session_for(self, ticket):
         """``(session, note)``: where the ticket is booked, and why when it is
         not its own day's session."""

@@ -163,6 +163,17 @@ class TestTicketsApi(PosHttpCase):
         self.assertEqual(response.json()["errors"][0]["field"], "tickets")
         self.assertFalse(self.events())
 
+    def test_a_nul_character_is_refused_not_a_500(self):
+        for ticket_id in ("T1-\u0000", "T1-000001"):
+            ticket = self.ticket()
+            ticket["ticket_id"] = ticket_id
+            if ticket_id == "T1-000001":
+                ticket["customer"] = {"email": "nul\u0000@example.com"}
+            response = self.post({"tickets": [ticket]})
+            self.assertEqual(response.status_code, 400, response.text)
+            self.assertIn("NUL", response.json()["error"])
+        self.assertFalse(self.events())
+
     def test_deeply_nested_document_is_refused(self):
         body = b'{"tickets": [' + b"[" * 5000 + b"]" * 5000 + b"]}"
         response = self.post(body)

@@ -9,6 +9,7 @@ from . import shopify_backend_orders
 from . import shopify_backend_refunds
 from . import shopify_backend_products
 from . import shopify_backend_fulfillments
+from . import shopify_backend_kpis
 from . import shopify_location
 from . import shopify_tax_mapping
 from . import shopify_sale_order

@@ -41,6 +41,12 @@ class ShopifySaleOrder(models.Model):
     shopify_name = fields.Char(string="Shopify order", readonly=True)
     financial_status = fields.Char(readonly=True)
     fulfillment_status = fields.Char(readonly=True)
+    shopify_created_at = fields.Datetime(
+        string="Created in Shopify",
+        readonly=True,
+        help="When the order was placed in Shopify: the order flow lag is "
+        "counted from it to the confirmation of the sale order.",
+    )
     admin_url = fields.Char(string="Shopify admin", compute="_compute_admin_url")
 
     @api.depends("external_id", "backend_id.shop_domain")
@@ -105,6 +111,7 @@ class ShopifySaleOrder(models.Model):
                         order.updated_at,
                         values={
                             "shopify_name": order.name,
+                            "shopify_created_at": order.created_at,
                             "financial_status": order.financial_status,
                             "fulfillment_status": order.fulfillment_status,
                         },

@@ -1,0 +1,106 @@
+import unittest
+
+from odoo.addons.retail_connector_base.services import dispatch_loop
+from odoo.addons.retail_connector_base.services.dispatch_loop import LoopSettings
+
+# waits exact in binary: the clock adds them up without rounding
+SETTINGS = LoopSettings(
+    batch_size=10, linger=1.0, gather=0.25, poll=0.125, max_seconds=5
+)
+
+
+class Loop:
+    """The loop's database steps over a list of arrivals ``(time, count)``:
+    what ``look`` finds is what arrived since the last look, a batch at most."""
+
+    def __init__(self, arrivals, settings=SETTINGS):
+        self.now = 0.0
+        self.arrivals = sorted(arrivals)
+        self.waiting = 0
+        self.settings = settings
+        self.steps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.steps.append(("sleep", seconds))
+        self.now += seconds
+
+    def look(self):
+        while self.arrivals and self.arrivals[0][0] <= self.now:
+            self.waiting += self.arrivals.pop(0)[1]
+        count = min(self.waiting, self.settings.batch_size)
+        self.waiting -= count
+        self.steps.append(("look", count))
+        return count
+
+    def keep(self, count):
+        self.steps.append(("keep", count))
+
+    def discard(self):
+        self.steps.append(("discard",))
+
+    def run(self):
+        return dispatch_loop.run(
+            self.look,
+            self.keep,
+            self.discard,
+            self.settings,
+            clock=self.clock,
+            sleep=self.sleep,
+        )
+
+
+class TestDispatchLoop(unittest.TestCase):
+    def test_nothing_to_do_ends_after_the_linger_without_writing(self):
+        loop = Loop([])
+        self.assertEqual(loop.run(), (0, dispatch_loop.IDLE))
+        self.assertNotIn("keep", [step[0] for step in loop.steps])
+        # it kept looking every poll for the linger, discarding each pass
+        self.assertEqual(loop.steps.count(("look", 0)), 9)
+        self.assertTrue(
+            all(s == ("sleep", 0.125) for s in loop.steps if s[0] == "sleep")
+        )
+
+    def test_a_partial_batch_waits_to_gather_more(self):
+        loop = Loop([(0.0, 3), (0.05, 2), (0.1, 4)])
+        self.assertEqual(loop.run(), (9, dispatch_loop.IDLE))
+        # the first pass finds 3 and waits 0.25 s: the next finds the 6 others
+        self.assertEqual(
+            loop.steps[:4], [("look", 3), ("keep", 3), ("sleep", 0.25), ("look", 6)]
+        )
+
+    def test_a_full_batch_looks_again_at_once(self):
+        loop = Loop([(0.0, 25)])
+        self.assertEqual(loop.run(), (25, dispatch_loop.IDLE))
+        self.assertEqual(
+            loop.steps[:6],
+            [
+                ("look", 10),
+                ("keep", 10),
+                ("look", 10),
+                ("keep", 10),
+                ("look", 5),
+                ("keep", 5),
+            ],
+        )
+
+    def test_work_arriving_while_lingering_is_queued(self):
+        loop = Loop([(0.0, 1), (0.9, 2)])
+        self.assertEqual(loop.run(), (3, dispatch_loop.IDLE))
+        # and the linger starts again from that work
+        self.assertGreaterEqual(loop.now, 1.9)
+
+    def test_constant_load_hands_over(self):
+        loop = Loop([(t / 10, 1) for t in range(200)])
+        total, ended = loop.run()
+        self.assertEqual(ended, dispatch_loop.HAND_OVER)
+        self.assertGreaterEqual(loop.now, SETTINGS.max_seconds)
+        self.assertLess(total, 200)
+
+    def test_settings_must_let_the_loop_look_again(self):
+        with self.assertRaises(ValueError):
+            LoopSettings(linger=0.1, gather=0.2)
+        with self.assertRaises(ValueError):
+            LoopSettings(batch_size=0)
