@@ -79,10 +79,13 @@ class RetailBackendMixin(models.AbstractModel):
       ``services.money``; payloads validated with ``services.validation``.
 
     **Calls out** go through a client in ``services/`` with the backend's
-    :meth:`_retail_rate_limiter` and :meth:`_retail_circuit`; jobs are
-    queued with :meth:`_retail_job_options` for their flow. Errors are those
-    of ``services.errors``: transient ones retry, permanent ones become sync
-    exceptions (:meth:`_retail_raise_exception`).
+    :meth:`_retail_rate_limiter`, :meth:`_retail_circuit` and
+    :meth:`_retail_http_journal` (the journal of remote calls; the client
+    sends the running correlation id as ``X-Request-Id`` to a remote that
+    accepts one); jobs are queued with :meth:`_retail_job_options` for their
+    flow and carry the correlation id of what queued them (``models.base``).
+    Errors are those of ``services.errors``: transient ones retry, permanent
+    ones become sync exceptions (:meth:`_retail_raise_exception`).
 
     **Messages**: exception messages are plain English, never translated:
     identical open exceptions are merged by a fingerprint of their message.

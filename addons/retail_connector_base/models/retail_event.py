@@ -111,6 +111,11 @@ class RetailEvent(models.Model):
       product gets that SKU or barcode);
     - :meth:`_spawn` fans a batch out into child events, stored once each.
 
+    Each event has a **correlation id** of its own (``correlation_id``),
+    stored by the intake's statement, carried by its job, its remote calls,
+    its sync exceptions and the log lines of its processing (see
+    :mod:`..services.correlation`).
+
     Items found by a reconciliation poll that cannot be imported are stored
     as events too (``origin`` "poll"), so there is one way to hold and
     release, whichever flow found the item.
