@@ -404,3 +404,16 @@ class TestIntakeCorrelation(RetailHttpCase):
             self.assertRegex(event.correlation_id, CID)
             ids.append(event.correlation_id)
         self.assertNotEqual(ids[0], ids[1])
+
+    def test_a_delivery_refused_at_the_intake_carries_its_id_into_its_exception(self):
+        response = self.post_delivery(
+            "partner/upsert", body=b'{"id": "C-1", "name": ', key="bad"
+        )
+        self.assertEqual(response.status_code, 400)
+        # a body that is not JSON is stored under its digest
+        event = self.events()
+        self.assertEqual(len(event), 1)
+        self.assertEqual(event.state, "failed")
+        self.assertRegex(event.correlation_id, CID)
+        exc = self.Exception.search([("event_id", "=", event.id)])
+        self.assertEqual(exc.correlation_id, event.correlation_id)
