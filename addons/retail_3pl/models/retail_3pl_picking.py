@@ -5,6 +5,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.tools import html2plaintext
 
+from odoo.addons.retail_connector_base.models.base import traced
 from odoo.addons.retail_connector_base.services import errors, locks, wait_keys
 
 from ..services import contract
@@ -194,6 +195,7 @@ class Retail3plPicking(models.Model):
     # ------------------------------------------------------------------
     # jobs
     # ------------------------------------------------------------------
+    @traced
     def _threepl_job(self, what):
         """Send the request ``what`` (queued job): ``send``, ``update`` or
         ``cancel``.

@@ -205,6 +205,7 @@ class Retail3plProvider(models.Model):
             rate_limiter=self._retail_rate_limiter(),
             circuit=self._retail_circuit(),
             secrets=self._retail_secrets(),
+            journal=self._retail_http_journal(),
         )
 
     def _retail_test_connection(self):

@@ -142,6 +142,9 @@ class Retail3plProviderShipbob(models.Model):
             rate_limiter=self._retail_rate_limiter(),
             circuit=self._retail_circuit(),
             secrets=self._retail_secrets(),
+            # ShipBob documents no request id of its client
+            request_id_header=None,
+            journal=self._retail_http_journal(),
         )
         return shipbob_client.ShipbobClient(
             http,

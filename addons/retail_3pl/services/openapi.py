@@ -35,6 +35,16 @@ _IDEMPOTENCY = {
 }
 
 
+_REQUEST_ID = {
+    "name": "X-Request-Id",
+    "in": "header",
+    "required": False,
+    "description": "Odoo's correlation id of the work the request belongs to "
+    "(16 hex characters): a provider may log it, its support may quote it.",
+    "schema": {"type": "string", "maxLength": 64},
+}
+
+
 def _ref(model):
     return {"$ref": REF_TEMPLATE.format(model=model.__name__)}
 
@@ -64,7 +74,7 @@ def _schemas():
 def document():
     """The OpenAPI document (a dict)."""
     messages = list(contract.MESSAGES.items())
-    outbound = [_SIGNATURE, _IDEMPOTENCY]
+    outbound = [_SIGNATURE, _IDEMPOTENCY, _REQUEST_ID]
     return {
         "openapi": "3.1.0",
         "info": {
@@ -172,7 +182,8 @@ def document():
                             "in": "query",
                             "required": True,
                             "schema": {"type": "string"},
-                        }
+                        },
+                        _REQUEST_ID,
                     ],
                     "responses": {
                         "200": {

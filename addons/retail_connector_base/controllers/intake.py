@@ -33,7 +33,7 @@ from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from odoo.http import request
 
 from ..models.retail_backend_mixin import INTAKE_FIELDS
-from ..services import errors
+from ..services import correlation, errors
 from ..services import json_limits as json_limits_service
 
 _logger = logging.getLogger(__name__)
@@ -300,9 +300,11 @@ class WebhookIntake:
         wait = tokens.acquire()
         if wait:
             return json_response(429, error="rate limit exceeded", retry_after=wait)
-        return self._store(backend, body, headers)
+        # the delivery's id, in its log lines from here on and stored with it
+        with correlation.scope() as trace:
+            return self._store(backend, body, headers, trace.correlation_id)
 
-    def _store(self, view, body, headers):
+    def _store(self, view, body, headers, correlation_id=None):
         Event = request.env["retail.event"].sudo()
         backend = view.record
         stored_headers = self._headers()
@@ -362,6 +364,7 @@ class WebhookIntake:
                 error=str(problem),
                 remote_ref=False,
                 body_sha256=body_sha256,
+                correlation_id=correlation_id,
             )
             if created:
                 event._fail(problem)
@@ -376,6 +379,7 @@ class WebhookIntake:
             body_sha256=body_sha256,
             company_id=view.company_id,
             card_id=view.retail_card_id,
+            correlation_id=correlation_id,
         )
         if outcome == "relabelled":
             return self._refuse_relabelled(backend, topic)

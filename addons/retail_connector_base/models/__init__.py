@@ -1,3 +1,4 @@
+from . import base
 from . import retail_sync_run_mixin
 from . import retail_backend_mixin
 from . import retail_backend_mixin_kpi
@@ -18,6 +19,8 @@ from . import retail_stock_level_mixin
 from . import retail_location_mixin
 from . import stock_move
 from . import retail_sync_run
+from . import retail_remote_call
+from . import product_template
 from . import retail_kpi_daily
 from . import retail_backend_kpi
 from . import mail_activity

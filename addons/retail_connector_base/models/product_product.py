@@ -28,3 +28,7 @@ class ProductProduct(models.Model):
         ]
         if keys:
             self.env["retail.event"].sudo()._release(keys)
+
+    def _retail_sync_history_records(self):
+        # a connector may bind the template (Shopify products) or the variant
+        return [self, self.product_tmpl_id]

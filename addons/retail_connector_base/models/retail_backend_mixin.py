@@ -7,10 +7,11 @@ from odoo.tools import str2bool
 
 from odoo.addons.queue_job.exception import RetryableJobError
 
-from ..services import endpoints, errors, locks, wait_keys
+from ..services import correlation, endpoints, errors, locks, wait_keys
 from ..services.circuit_breaker import CircuitBreaker, PgCircuit
 from ..services.redaction import register_secrets
 from ..services.token_bucket import PgTokenBucket, leased
+from .base import traced
 
 #: backend model -> the stored fields its intake routes read for every
 #: delivery (``controllers/intake.py`` registers them); each worker caches
@@ -78,10 +79,13 @@ class RetailBackendMixin(models.AbstractModel):
       ``services.money``; payloads validated with ``services.validation``.
 
     **Calls out** go through a client in ``services/`` with the backend's
-    :meth:`_retail_rate_limiter` and :meth:`_retail_circuit`; jobs are
-    queued with :meth:`_retail_job_options` for their flow. Errors are those
-    of ``services.errors``: transient ones retry, permanent ones become sync
-    exceptions (:meth:`_retail_raise_exception`).
+    :meth:`_retail_rate_limiter`, :meth:`_retail_circuit` and
+    :meth:`_retail_http_journal` (the journal of remote calls; the client
+    sends the running correlation id as ``X-Request-Id`` to a remote that
+    accepts one); jobs are queued with :meth:`_retail_job_options` for their
+    flow and carry the correlation id of what queued them (``models.base``).
+    Errors are those of ``services.errors``: transient ones retry, permanent
+    ones become sync exceptions (:meth:`_retail_raise_exception`).
 
     **Messages**: exception messages are plain English, never translated:
     identical open exceptions are merged by a fingerprint of their message.
@@ -103,6 +107,7 @@ class RetailBackendMixin(models.AbstractModel):
     _retail_channel_xmlid = "retail_connector_base.channel_retail"
     # short name of the connector, stored on events and exceptions
     _retail_source = "generic"
+    _retail_traced_jobs = True
 
     name = fields.Char(required=True, tracking=True)
     sequence = fields.Integer(default=10)
@@ -329,6 +334,24 @@ class RetailBackendMixin(models.AbstractModel):
         """Values that must never appear in logs or errors (override)."""
         return []
 
+    def _retail_http_journal(self):
+        """The ``journal`` of this backend's HTTP client: each request that
+        left becomes a ``retail.remote.call`` row, written when the running
+        trace ends (at once outside of one)."""
+        self.ensure_one()
+        backend = self.sudo()
+        RemoteCall = self.env["retail.remote.call"].sudo()
+
+        def journal(entry):
+            row = RemoteCall._retail_journal_row(backend, entry)
+            trace = correlation.current()
+            if trace is not None and trace.on_exit is not None:
+                trace.add_call(row)
+            else:
+                RemoteCall._retail_journal_write([row])
+
+        return journal
+
     def _retail_job_channel(self, flow):
         """Complete name of the channel of this backend's jobs of ``flow``."""
         self.ensure_one()
@@ -398,6 +421,7 @@ class RetailBackendMixin(models.AbstractModel):
                 **backend._retail_job_options("outbound"),
             )._retail_export_job(kind)
 
+    @traced
     def _retail_export_job(self, kind):
         """Send what is marked for export (queued job).
 

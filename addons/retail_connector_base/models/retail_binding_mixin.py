@@ -4,6 +4,7 @@ import json
 
 from odoo import api, fields, models
 
+from ..services import correlation
 from ..services.export_batch import send_batch
 from ..services.timeutils import parse_remote_datetime
 
@@ -36,6 +37,7 @@ class RetailBindingMixin(models.AbstractModel):
 
     _name = "retail.binding.mixin"
     _description = "Retail Binding"
+    _retail_traced_jobs = True
 
     external_id = fields.Char(string="Remote ID", index=True, copy=False)
     sync_state = fields.Selection(
@@ -59,6 +61,13 @@ class RetailBindingMixin(models.AbstractModel):
     )
     payload_hash = fields.Char(copy=False)
     last_error = fields.Text(copy=False)
+    sync_correlation_id = fields.Char(
+        string="Last correlation id",
+        readonly=True,
+        copy=False,
+        help="The delivery or trigger of the last exchange of this record "
+        "(see its sync history).",
+    )
 
     _backend_external_unique = models.Constraint(
         "UNIQUE (backend_id, external_id)",
@@ -131,16 +140,27 @@ class RetailBindingMixin(models.AbstractModel):
         )
 
     def _retail_mark_error(self, message):
-        self.write({"sync_state": "error", "last_error": message})
+        values = {"sync_state": "error", "last_error": message}
+        if correlation_id := self._retail_correlation_id():
+            values["sync_correlation_id"] = correlation_id
+        self.write(values)
 
     @api.model
     def _retail_synced_values(self):
         """The values of a binding just exchanged successfully."""
-        return {
+        values = {
             "sync_state": "synced",
             "sync_date": fields.Datetime.now(),
             "last_error": False,
         }
+        if correlation_id := self._retail_correlation_id():
+            values["sync_correlation_id"] = correlation_id
+        return values
+
+    def _retail_trace_subject(self):
+        if len(self) != 1 or not self.odoo_id:
+            return None
+        return f"{self.odoo_id._name},{self.odoo_id.id}"
 
     def _retail_mark_synced(self, **values):
         """Record a successful exchange now; ``values`` are written too."""
@@ -224,9 +244,14 @@ class RetailBindingMixin(models.AbstractModel):
                 )
                 binding._retail_export_failed(exc, **values)
 
+        def send_about(binding):
+            # the calls sending a binding are about its Odoo record
+            with correlation.about(binding._retail_trace_subject()):
+                return send_one(binding)
+
         result = send_batch(
             bindings,
-            send_one,
+            send_about,
             failed,
             isolate=self.env.cr.savepoint if savepoint else contextlib.nullcontext,
         )

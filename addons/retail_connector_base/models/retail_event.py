@@ -14,7 +14,7 @@ from odoo.addons.queue_job import delay as job_delay
 from odoo.addons.queue_job.job import ENQUEUED, PENDING, WAIT_DEPENDENCIES, Job
 from odoo.addons.queue_job.utils import must_run_without_delay
 
-from ..services import dispatch_loop, errors, wait_keys
+from ..services import correlation, dispatch_loop, errors, wait_keys
 from ..services.pg import short_transaction
 from ..services.quiet_sql import expected_unique_violation
 from ..services.wakeup import CoalescingWaker
@@ -41,6 +41,7 @@ RETENTION_PARAMS = {
     "failed": ("retail_connector_base.failed_event_retention_days", 90),
     "exceptions": ("retail_connector_base.exception_retention_days", 180),
     "exports": ("retail_connector_base.personal_export_retention_days", 30),
+    "remote_calls": ("retail_connector_base.remote_call_retention_days", 30),
 }
 RETENTION_BATCH = 1000
 # a backend model naming its personal data exports (attachments) declares
@@ -109,6 +110,11 @@ class RetailEvent(models.Model):
       keys (the base releases ``product:`` keys for every connector when a
       product gets that SKU or barcode);
     - :meth:`_spawn` fans a batch out into child events, stored once each.
+
+    Each event has a **correlation id** of its own (``correlation_id``),
+    stored by the intake's statement, carried by its job, its remote calls,
+    its sync exceptions and the log lines of its processing (see
+    :mod:`..services.correlation`).
 
     Items found by a reconciliation poll that cannot be imported are stored
     as events too (``origin`` "poll"), so there is one way to hold and
@@ -219,6 +225,13 @@ class RetailEvent(models.Model):
     )
     job_uuid = fields.Char(readonly=True, index=True, copy=False)
     job_id = fields.Many2one("queue.job", compute="_compute_job_id")
+    correlation_id = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        copy=False,
+        help="Born with the delivery and carried by its jobs, remote calls, "
+        "sync exceptions and log lines (search the logs for [cid <id>]).",
+    )
     result_model = fields.Char(readonly=True)
     result_id = fields.Many2oneReference(
         string="Result record id", model_field="result_model", readonly=True
@@ -260,6 +273,13 @@ class RetailEvent(models.Model):
         # the table's creation adds
         self.env.cr.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         return super()._auto_init()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            # each delivery (each unit of a batch) has an id of its own
+            vals.setdefault("correlation_id", correlation.new_id())
+        return super().create(vals_list)
 
     @api.depends("source", "topic", "event_key")
     def _compute_display_name(self):
@@ -380,13 +400,15 @@ class RetailEvent(models.Model):
         parent=None,
         origin="delivery",
         body_sha256=None,
+        correlation_id=None,
     ):
         """Store a delivery once; return ``(event, created)``.
 
         ``remote_ref`` is the subject of the delivery (None: asked of the
         backend's :meth:`_retail_event_subject` from the payload; False:
         none), ``parent`` the batch event it belongs to, ``body_sha256`` the
-        digest of the raw body received.
+        digest of the raw body received, ``correlation_id`` the delivery's
+        (a new one when None).
 
         A delivery whose key is already stored is counted as a duplicate
         without touching the stored row (see :meth:`_count_duplicate`).
@@ -422,6 +444,7 @@ class RetailEvent(models.Model):
                 "body_class": self._body_class(backend, topic)
                 if body_sha256
                 else False,
+                "correlation_id": correlation_id or correlation.new_id(),
             }
             try:
                 with self.env.cr.savepoint(), expected_unique_violation():
@@ -506,6 +529,7 @@ class RetailEvent(models.Model):
         body_sha256,
         company_id=None,
         card_id=None,
+        correlation_id=None,
     ):
         """Store a signed delivery in one statement; ``(outcome, event id)``.
 
@@ -520,7 +544,8 @@ class RetailEvent(models.Model):
           class (:meth:`_body_class`); nothing is stored.
 
         ``company_id`` and ``card_id`` are the backend's, when the caller read
-        them already. One statement reads the key and the body's
+        them already; ``correlation_id`` is the delivery's (a new one when
+        None), stored with it. One statement reads the key and the body's
         digest, inserts the event or counts the duplicate, and adds a trigger
         of the dispatcher. Two requests racing with the same key or body meet
         on the unique index or the exclusion constraint: the later one fails
@@ -547,12 +572,13 @@ class RetailEvent(models.Model):
                     backend_model, backend_id, retail_backend_id, company_id,
                     source, topic, origin, remote_ref, event_key, payload,
                     headers, received_at, state, attempts, body_sha256,
-                    body_class, create_uid, create_date, write_uid, write_date)
+                    body_class, correlation_id, create_uid, create_date,
+                    write_uid, write_date)
                 SELECT %(model)s, %(backend)s, %(card)s, %(company)s,
                        %(source)s, %(topic)s, 'delivery', %(remote_ref)s,
                        %(key)s, %(payload)s, %(headers)s::jsonb, %(now)s,
-                       'received', 0, %(sha)s, %(class)s, %(uid)s, %(now)s,
-                       %(uid)s, %(now)s
+                       'received', 0, %(sha)s, %(class)s, %(cid)s, %(uid)s,
+                       %(now)s, %(uid)s, %(now)s
                  WHERE NOT EXISTS (SELECT 1 FROM existing)
                    AND NOT EXISTS (SELECT 1 FROM relabelled)
                 ON CONFLICT DO NOTHING
@@ -582,6 +608,7 @@ class RetailEvent(models.Model):
             remote_ref=remote_ref or None,
             payload=payload,
             headers=json.dumps(headers),
+            cid=correlation_id or correlation.new_id(),
             uid=self.env.uid,
             # a cached lookup (env.ref would read the cron to check it exists)
             cron=self.env["ir.model.data"]._xmlid_to_res_id(
@@ -638,7 +665,8 @@ class RetailEvent(models.Model):
             if identity[event] in waiting:
                 continue
             jobs[event] = Job(
-                event._process,
+                # the job's context carries the event's correlation id
+                event._retail_correlated()._process,
                 identity_key=identity[event],
                 description=event._job_description(),
                 **event._job_options(options_of),
@@ -671,6 +699,18 @@ class RetailEvent(models.Model):
 
     def _job_identity_key(self):
         return f"retail.event:{self.id}"
+
+    def _retail_correlated(self):
+        # an event's job carries the event's own id
+        if len(self) == 1 and self.correlation_id:
+            return self.with_context(**{correlation.CONTEXT_KEY: self.correlation_id})
+        return super()._retail_correlated()
+
+    def _job_store_values(self, job):
+        values = super()._job_store_values(job)
+        if len(self) == 1 and self.correlation_id:
+            values["retail_correlation_id"] = self.correlation_id
+        return values
 
     def _job_description(self):
         return self.env._("Process %(event)s", event=self.display_name)
@@ -761,6 +801,13 @@ class RetailEvent(models.Model):
         :meth:`~.retail_backend_mixin.RetailBackendMixin._retail_retry_job`.
         """
         self.ensure_one()
+        if not self.correlation_id:
+            # stored before events had one
+            self.correlation_id = correlation.new_id()
+        with self._retail_trace(self.correlation_id):
+            return self._process_traced()
+
+    def _process_traced(self):
         if self.state in ("done", "ignored"):
             return self.env._("Already processed.")
         backend = self._get_backend()
@@ -786,7 +833,8 @@ class RetailEvent(models.Model):
         try:
             with self.env.cr.savepoint():
                 result = backend.with_context(
-                    retail_event_id=self.id
+                    retail_event_id=self.id,
+                    **{correlation.CONTEXT_KEY: self.correlation_id},
                 )._retail_process_event(self)
         except Exception as exc:  # noqa: BLE001 - classified below
             kind = errors.classify(exc)
@@ -1002,6 +1050,7 @@ class RetailEvent(models.Model):
                 "backend_model": event.backend_model,
                 "backend_id": event.backend_id,
                 "company_id": event.company_id.id,
+                "correlation_id": event.correlation_id or None,
             }
             related = getattr(exc, "details", None) or {}
             if isinstance(related, dict) and related.get("res_model"):
@@ -1168,7 +1217,8 @@ class RetailEvent(models.Model):
           ``exception_retention_days``;
         - personal data exports attached to a backend (a backend model names
           them with ``_retail_personal_export_prefix``) after
-          ``personal_export_retention_days``.
+          ``personal_export_retention_days``;
+        - the journal of remote calls after ``remote_call_retention_days``.
 
         An event that is held (waits for something), pending, has an open
         exception or units not deleted yet is never deleted. A period of 0
@@ -1185,6 +1235,7 @@ class RetailEvent(models.Model):
             ("events", self._retention_events_batch),
             ("exceptions", self._retention_exceptions_batch),
             ("exports", self._retention_exports_batch),
+            ("remote_calls", self._retention_remote_calls_batch),
         ]
         counts = dict.fromkeys((name for name, _batch in steps), 0)
         self._cron_step(0, remaining=self._retention_due_count(limits))
@@ -1207,7 +1258,8 @@ class RetailEvent(models.Model):
         if total:
             _logger.info(
                 "Retail retention: deleted %(events)s events, %(exceptions)s sync "
-                "exceptions and %(exports)s personal data exports",
+                "exceptions, %(exports)s personal data exports and "
+                "%(remote_calls)s journaled remote calls",
                 counts,
             )
         return total
@@ -1260,6 +1312,12 @@ class RetailEvent(models.Model):
                 self.env["ir.attachment"]
                 .sudo()
                 .search_count(self._retention_exports_domain(limits))
+            )
+        if "remote_calls" in limits:
+            count += (
+                self.env["retail.remote.call"]
+                .sudo()
+                .search_count([("called_at", "<", limits["remote_calls"])])
             )
         return count
 
@@ -1340,6 +1398,20 @@ class RetailEvent(models.Model):
         count = len(exports)
         exports.unlink()
         return count
+
+    @api.model
+    def _retention_remote_calls_batch(self, limits, batch_size):
+        """Delete one batch of the journaled remote calls due (SQL)."""
+        if "remote_calls" not in limits:
+            return 0
+        self.env.cr.execute(
+            """DELETE FROM retail_remote_call WHERE id IN (
+                    SELECT id FROM retail_remote_call WHERE called_at < %s
+                    ORDER BY called_at, id LIMIT %s
+                )""",
+            (limits["remote_calls"], batch_size),
+        )
+        return self.env.cr.rowcount
 
     @api.model
     def _cron_requeue_stalled(self, batch_size=REQUEUE_BATCH):

@@ -79,6 +79,12 @@ class RetailSyncException(models.Model):
         "retail.event", readonly=True, index=True, ondelete="set null"
     )
     job_uuid = fields.Char(readonly=True, index=True)
+    correlation_id = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="The delivery or trigger of the latest occurrence: its jobs, "
+        "remote calls and log lines carry the same id.",
+    )
     fingerprint = fields.Char(readonly=True, index=True)
 
     _open_fingerprint_idx = models.UniqueIndex(
@@ -130,6 +136,8 @@ class RetailSyncException(models.Model):
     def _record(self, values):
         """Open an exception, or count one more occurrence of an open one."""
         values = {k: v for k, v in values.items() if v not in (None,)}
+        if not values.get("correlation_id"):
+            values["correlation_id"] = self._retail_correlation_id() or False
         values["fingerprint"] = self._fingerprint(values)
         existing = self.search(
             [("fingerprint", "=", values["fingerprint"]), ("state", "=", "open")],
@@ -197,7 +205,7 @@ class RetailSyncException(models.Model):
             "occurrence_count": self.occurrence_count + 1,
             "last_seen": fields.Datetime.now(),
         }
-        for key in ("payload_excerpt", "event_id", "job_uuid"):
+        for key in ("payload_excerpt", "event_id", "job_uuid", "correlation_id"):
             if values.get(key):
                 vals[key] = values[key]
         self.write(vals)

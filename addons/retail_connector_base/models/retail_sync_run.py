@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 
 from ..services import errors, locks, sync_runs
 from ..services.quiet_sql import expected_unique_violation
+from .base import traced
 
 _logger = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ class RetailSyncRun(models.Model):
 
     _name = "retail.sync.run"
     _description = "Retail Sync Run"
+    _retail_traced_jobs = True
     _order = "started desc, id desc"
 
     backend_model = fields.Char(required=True, readonly=True, index=True)
@@ -258,6 +260,7 @@ class RetailSyncRun(models.Model):
     # ------------------------------------------------------------------
     # the jobs
     # ------------------------------------------------------------------
+    @traced
     def _job_run(self):
         """Read the next pages of the run (queued job).
 

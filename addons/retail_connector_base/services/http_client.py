@@ -5,6 +5,7 @@ import time
 
 import requests
 
+from . import correlation
 from .errors import (
     AuthenticationError,
     CircuitOpenError,
@@ -34,6 +35,14 @@ class HttpClient:
     granted) and ``circuit`` needs ``allow() -> float | None``, ``success()``
     and ``failure()``; both are optional. ``secrets`` and the values of
     sensitive headers are masked in every log line and error message.
+
+    Every request carries the current correlation id (see
+    :mod:`.correlation`) in ``request_id_header`` (None: a remote that takes
+    none). ``journal(entry)``, when given, is told of every request that
+    left: a dict with ``method``, ``path`` (no query string), ``operation``,
+    ``status`` (None when no answer came), ``outcome``, ``duration_ms``,
+    ``correlation_id`` and ``remote_request_id`` (the remote's
+    ``X-Request-Id`` answer header); never a body or a header value.
     """
 
     def __init__(
@@ -50,6 +59,8 @@ class HttpClient:
         max_inline_wait=2.0,
         sleep=time.sleep,
         logger=None,
+        request_id_header=correlation.REQUEST_ID_HEADER,
+        journal=None,
     ):
         self.base_url = (base_url or "").rstrip("/")
         self.timeout = timeout
@@ -62,6 +73,8 @@ class HttpClient:
         self.max_inline_wait = float(max_inline_wait)
         self.sleep = sleep
         self.logger = logger or _logger
+        self.request_id_header = request_id_header
+        self.journal = journal
         self.redactor = self._make_redactor(self.headers)
 
     def _make_redactor(self, headers):
@@ -100,17 +113,22 @@ class HttpClient:
         headers=None,
         idempotent=None,
         cost=1.0,
+        operation=None,
     ):
         """Send a request and return the response (status below 400).
 
         Raises :class:`TransientError` subclasses for failures worth retrying
         later and :class:`PermanentError` subclasses for the others.
         Idempotent requests are retried inline on transient failures while
-        the wait stays within ``max_inline_wait``.
+        the wait stays within ``max_inline_wait``. ``operation`` names the
+        call in the journal (default: the method and path).
         """
         method = method.upper()
         url = self.url(path)
         merged_headers = {**self.headers, **(headers or {})}
+        correlation_id = correlation.current_id()
+        if correlation_id and self.request_id_header:
+            merged_headers.setdefault(self.request_id_header, correlation_id)
         redactor = self._redactor_for(headers)
         retry = method in IDEMPOTENT_METHODS if idempotent is None else idempotent
         attempt = 0
@@ -126,6 +144,7 @@ class HttpClient:
                     headers=merged_headers,
                     cost=cost,
                     redactor=redactor,
+                    operation=operation,
                 )
             except TransientError as exc:
                 if (
@@ -196,7 +215,9 @@ class HttpClient:
         """Close the underlying session."""
         self.session.close()
 
-    def _send_once(self, method, url, *, params, json, data, headers, cost, redactor):
+    def _send_once(
+        self, method, url, *, params, json, data, headers, cost, redactor, operation
+    ):
         shown_url = redactor.redact(url)
         if self.circuit is not None:
             wait = self.circuit.allow()
@@ -208,6 +229,8 @@ class HttpClient:
                     details={"method": method, "url": shown_url},
                 )
         self._acquire(cost, method, shown_url)
+        started = time.monotonic()
+        call = {"method": method, "url": shown_url, "operation": operation}
         try:
             response = self.session.request(
                 method,
@@ -222,7 +245,11 @@ class HttpClient:
             )
         except (requests.Timeout, requests.ConnectionError) as exc:
             self._record(failed=True)
-            reason = "timed out" if isinstance(exc, requests.Timeout) else "failed"
+            timed_out = isinstance(exc, requests.Timeout)
+            self._journal(
+                call, started, None, "timeout" if timed_out else "unreachable"
+            )
+            reason = "timed out" if timed_out else "failed"
             message = redactor.redact(
                 f"{method} {shown_url} {reason}: {type(exc).__name__}: {exc}"
             )
@@ -233,6 +260,7 @@ class HttpClient:
                 details={"method": method, "url": shown_url},
             ) from None
         except requests.RequestException as exc:
+            self._journal(call, started, None, "not_sent")
             message = redactor.redact(
                 f"{method} {shown_url} could not be sent: {type(exc).__name__}: {exc}"
             )
@@ -240,7 +268,37 @@ class HttpClient:
             raise RetailError(
                 message, details={"method": method, "url": shown_url}
             ) from None
+        self._journal(
+            call,
+            started,
+            response.status_code,
+            outcome_of(response.status_code),
+            response.headers.get(correlation.REQUEST_ID_HEADER),
+        )
         return self._check_response(method, shown_url, response, redactor)
+
+    def _journal(self, call, started, status, outcome, remote_request_id=None):
+        """Tell the journal of a request that left (never fails the call)."""
+        if self.journal is None:
+            return
+        url = call["url"]
+        path = url.split("?", 1)[0].split("#", 1)[0]
+        if path.startswith(self.base_url):
+            path = path[len(self.base_url) :] or "/"
+        entry = {
+            "method": call["method"],
+            "path": path[:250],
+            "operation": (call["operation"] or f"{call['method']} {path}")[:120],
+            "status": status,
+            "outcome": outcome,
+            "duration_ms": int((time.monotonic() - started) * 1000),
+            "correlation_id": correlation.current_id(),
+            "remote_request_id": (remote_request_id or "")[:64] or None,
+        }
+        try:
+            self.journal(entry)
+        except Exception:  # noqa: BLE001 - the journal never breaks a call
+            self.logger.exception("The remote call journal failed")
 
     def _check_response(self, method, shown_url, response, redactor):
         status = response.status_code
@@ -324,3 +382,18 @@ class HttpClient:
 
     def _log(self, level, redactor, message):
         self.logger.log(level, "%s", redactor.redact(message))
+
+
+def outcome_of(status):
+    """The journal's outcome of an answer with HTTP ``status``."""
+    if status < 300:
+        return "ok"
+    if status < 400:
+        return "redirected"
+    if status == 429:
+        return "rate_limited"
+    if status in (401, 403):
+        return "refused"
+    if status >= 500:
+        return "unavailable"
+    return "rejected"

@@ -16,6 +16,8 @@ import contextlib
 import logging
 import threading
 
+from .correlation import without_prefix
+
 LOGGER = "odoo.sql_db"
 _state = threading.local()
 
@@ -33,7 +35,7 @@ class _ExpectedErrorFilter(logging.Filter):
         expected = getattr(_state, "expected", ())
         if not expected:
             return True
-        text = record.getMessage()
+        text = without_prefix(record.getMessage())
         return not (
             text.startswith("bad query")
             and any(fragment in text for kind in expected for fragment in kind)

@@ -9,6 +9,9 @@ from .calls import Call, CallLog
 from .faults import Faults
 from .outbox import DELIVERY_TIMEOUT, RETRY_DELAY, Outbox
 
+#: the header a client's request id comes in (logged in ``request_ids``)
+REQUEST_ID_HEADER = "X-Request-Id"
+
 
 def locked(method):
     """Run ``method`` holding the simulator's lock (``self._lock``)."""
@@ -32,6 +35,8 @@ class Simulator:
       hold, so a served simulator answers one request at a time;
     - ``_clock``, the injected clock (:mod:`.clock`);
     - ``calls``, the call log (:mod:`.calls`), of ``call_type`` records;
+    - ``request_ids``, the ``X-Request-Id`` header of every request
+      received, in order (None for a request without one);
     - ``faults``, the failures to inject (:mod:`.faults`), with
       :meth:`fail_next`, :meth:`throttle_next` and :meth:`time_out_next`;
     - an outbox (:mod:`.outbox`): :meth:`_emit` records a webhook, ``outbox``
@@ -59,6 +64,7 @@ class Simulator:
         self._clock = clock
         self._lock = threading.RLock()
         self.calls = CallLog(clock, self.call_type)
+        self.request_ids = []
         self.faults = Faults()
         self._outbox = Outbox(
             self._sign_webhook,
@@ -76,8 +82,19 @@ class Simulator:
         ``path`` keeps its query string. May raise
         :class:`~.faults.SimulatedTimeout` (see :mod:`.faults`).
         """
+        headers = headers or {}
         with self._lock:
-            return self._handle(method.upper(), path, headers or {}, body or b"")
+            self.request_ids.append(
+                next(
+                    (
+                        value
+                        for name, value in headers.items()
+                        if name.lower() == REQUEST_ID_HEADER.lower()
+                    ),
+                    None,
+                )
+            )
+            return self._handle(method.upper(), path, headers, body or b"")
 
     def _handle(self, method, path, headers, body):
         """Answer one request, under the lock (a subclass's endpoint)."""

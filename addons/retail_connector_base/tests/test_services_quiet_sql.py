@@ -26,6 +26,11 @@ class TestExpectedUniqueViolation(unittest.TestCase):
             self.assertTrue(logged(OTHER))
         self.assertTrue(logged(BAD))
 
+    def test_a_line_of_a_delivery_or_job_is_dropped_too(self):
+        with quiet_sql.expected_unique_violation():
+            self.assertFalse(logged(f"[cid 0123456789abcdef] {BAD}"))
+            self.assertTrue(logged(f"[cid 0123456789abcdef] {OTHER}"))
+
     def test_another_thread_leaving_its_block_does_not_unmute_this_one(self):
         inside, leave = threading.Event(), threading.Event()
         seen = {}

@@ -68,6 +68,14 @@ class TestSimulator(unittest.TestCase):
             [("POST", "/count", 1000.0)],
         )
 
+    def test_request_ids_received_are_logged_in_order(self):
+        self.sim.handle("POST", "/count", {"x-request-id": "0123456789abcdef"}, b"")
+        self.sim.handle("POST", "/count", {"Accept": "application/json"}, b"")
+        self.sim.handle("POST", "/count", {"X-Request-Id": "fedcba9876543210"}, b"")
+        self.assertEqual(
+            self.sim.request_ids, ["0123456789abcdef", None, "fedcba9876543210"]
+        )
+
     def test_locked_methods_wait_for_each_other(self):
         order = []
         self.sim._lock.acquire()

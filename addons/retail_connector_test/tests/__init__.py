@@ -25,6 +25,7 @@ from . import test_intake_hardening_http
 from . import test_duplicate_deliveries
 from . import test_event_crons
 from . import test_partner_payload
+from . import test_correlation
 from . import test_tours
 from . import test_kpi
 from . import test_stuck_jobs

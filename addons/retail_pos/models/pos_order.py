@@ -30,3 +30,7 @@ class PosOrder(models.Model):
         help="What happened on import: a late ticket booked in another "
         "session says so here.",
     )
+
+    def _retail_sync_history_records(self):
+        # a ticket's history shows its order's and its deliveries'
+        return [self, self.picking_ids]

@@ -12,6 +12,7 @@ from . import test_tickets
 from . import test_feeds
 from . import test_feeds_http
 from . import test_ticket_customer
+from . import test_sync_history
 from . import test_kpis
 from . import test_tours
 from . import test_ticket_numbering

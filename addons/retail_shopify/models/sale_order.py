@@ -24,6 +24,10 @@ class SaleOrder(models.Model):
     )
     shopify_refund_count = fields.Integer(compute="_compute_shopify_refund_count")
 
+    def _retail_sync_history_records(self):
+        # an order's history shows its deliveries' (a 3PL shipping them)
+        return [self, self.picking_ids]
+
     @api.depends("shopify_binding_ids.sync_state")
     def _compute_shopify_sync_state(self):
         for order in self:

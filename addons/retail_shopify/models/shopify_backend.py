@@ -245,6 +245,7 @@ class ShopifyBackend(models.Model):
                 self._retail_cursor_factory(), f"shopify-cost:{self._retail_key()}"
             ),
             circuit=self._retail_circuit(),
+            journal=self._retail_http_journal(),
         )
 
     def _demo_generate_secrets(self):

@@ -187,6 +187,7 @@ class ShopifyGraphQLClient:
         sleep=time.sleep,
         default_cost=50,
         logger=None,
+        journal=None,
     ):
         domain = (shop_domain or "").strip().lower()
         if not _HOST_RE.match(domain):
@@ -222,6 +223,10 @@ class ShopifyGraphQLClient:
             max_inline_wait=max_inline_wait,
             sleep=sleep,
             logger=self.logger,
+            # Shopify takes no request id of its client: the journal keeps
+            # the X-Request-Id it answers with instead
+            request_id_header=None,
+            journal=journal,
         )
         self.last_cost = None
         self.calls = 0
@@ -463,7 +468,9 @@ class ShopifyGraphQLClient:
 
     def _send(self, operation, payload, idempotent):
         self.calls += 1
-        body = self.http.json_request("POST", "", json=payload, idempotent=idempotent)
+        body = self.http.json_request(
+            "POST", "", json=payload, idempotent=idempotent, operation=operation
+        )
         if not isinstance(body, dict):
             raise errors.RemoteRejectedError(
                 f"Shopify answered {operation} with no JSON object",

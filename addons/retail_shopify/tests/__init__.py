@@ -32,4 +32,5 @@ from . import test_job_channels
 from . import test_webhook_hardening_http
 from . import test_inventory_level_writers
 from . import test_retention_exports
+from . import test_sync_history
 from . import test_kpis
