@@ -39,6 +39,12 @@ class TestBackOfficeTours(RetailHttpCase):
     def test_dashboard_shows_the_day_and_leads_to_the_exceptions(self):
         self.start_tour("/odoo", "retail_dashboard_tour", login="admin")
 
+    def test_the_kpi_screen_shows_the_day(self):
+        self.env["retail.backend"].search(
+            [("res_model", "=", self.backend._name), ("res_id", "=", self.backend.id)]
+        ).action_compute_kpis()
+        self.start_tour("/odoo", "retail_kpi_tour", login="admin")
+
     def test_an_exception_retried_from_the_queue_disappears(self):
         # the company arrives by another way than a delivery: nothing
         # releases the held partner, a person retries it

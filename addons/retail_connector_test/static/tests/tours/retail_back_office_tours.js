@@ -77,3 +77,26 @@ tours.add("retail_exception_gone_tour", {
         },
     ],
 });
+
+tours.add("retail_kpi_tour", {
+    url: "/odoo/action-retail_connector_base.action_retail_kpi_dashboard",
+    steps: () => [
+        {
+            content: "The store's KPIs of the day",
+            trigger: ".o_kanban_record:contains('Tour feed') table:contains('Exceptions opened')",
+        },
+        {
+            content: "The freshness of its flows",
+            trigger: ".o_kanban_record:contains('Tour feed') table:contains('min ago')",
+        },
+        {
+            content: "The last 30 days",
+            trigger: ".o_kanban_record:contains('Tour feed') a[name=action_open_kpis]",
+            run: "click",
+        },
+        {
+            content: "As a graph of the days",
+            trigger: ".o_action_manager .o_graph_view canvas, .o_action_manager .o_list_view .o_data_row",
+        },
+    ],
+});
