@@ -29,6 +29,11 @@ LOG="$VAR_DIR/test-odoo.log"
 require_odoo
 require_postgres
 ensure_requirements requirements.txt test-requirements.txt
+if ! command -v chromium >/dev/null 2>&1 &&
+    ! command -v chromium-browser >/dev/null 2>&1 &&
+    ! command -v google-chrome >/dev/null 2>&1; then
+    info "Chromium not found: the browser tours are skipped (install the chromium package)"
+fi
 resolve_addons_dir
 set_db_args
 
