@@ -67,6 +67,23 @@ DISPATCH_CRON = "retail_connector_base.ir_cron_retail_event_dispatch"
 ORDINARY_BODY = "-"
 
 
+def _wake_dispatcher(dbname):
+    """Make the dispatcher due and wake the cron workers of ``dbname``: one
+    trigger row for the deliveries stored since the last wake-up (the
+    waker's thread, never a request), then the notification
+    ``ir.cron._notifydb`` sends. A delivery whose wake-up is lost (the
+    process died between its commit and this) is queued by the
+    dispatcher's next regular run, a minute later at most."""
+    with sql_db.db_connect(dbname).cursor() as cr:
+        cr.execute(
+            """INSERT INTO ir_cron_trigger (cron_id, call_at)
+               SELECT res_id, now() AT TIME ZONE 'UTC' FROM ir_model_data
+                WHERE module = %s AND name = %s AND model = 'ir.cron'""",
+            tuple(DISPATCH_CRON.split(".", 1)),
+        )
+    _wake_cron_workers(dbname)
+
+
 def _wake_cron_workers(dbname):
     """Notify the cron workers of ``dbname`` as ``ir.cron._notifydb`` does
     (they listen on the ``postgres`` database)."""
@@ -81,7 +98,7 @@ def _wake_cron_workers(dbname):
 
 
 #: this process's waker of the dispatcher (one wake-up per 0.2 s at most)
-DISPATCH_WAKER = CoalescingWaker(_wake_cron_workers, interval=0.2)
+DISPATCH_WAKER = CoalescingWaker(_wake_dispatcher, interval=0.2)
 
 
 def _json_or_none(text):
@@ -121,9 +138,9 @@ class RetailEvent(models.Model):
     release, whichever flow found the item.
 
     Transactions: the intake stores the row in the request's transaction
-    with one statement (:meth:`_ingest`), which also adds a trigger of the
-    dispatcher; once the request commits, the dispatcher cron is woken and
-    queues the event's job (:meth:`_cron_dispatch`), so no queue_job row is
+    with one statement (:meth:`_ingest`); once the request commits, the
+    dispatcher cron is triggered and woken (from a thread, at most every
+    0.2 s) and queues the event's job (:meth:`_cron_dispatch`), so no queue_job row is
     written by a request. Other stores (polls, batches, tests) queue their
     job at once (:meth:`_enqueue`). The job's processing runs in a
     savepoint, so a permanent failure rolls back the handler's writes but
@@ -546,11 +563,12 @@ class RetailEvent(models.Model):
         ``company_id`` and ``card_id`` are the backend's, when the caller read
         them already; ``correlation_id`` is the delivery's (a new one when
         None), stored with it. One statement reads the key and the body's
-        digest, inserts the event or counts the duplicate, and adds a trigger
-        of the dispatcher. Two requests racing with the same key or body meet
-        on the unique index or the exclusion constraint: the later one fails
-        with a serialisation error, and Odoo replays its request, which then
-        finds the first.
+        digest, and inserts the event or counts the duplicate; the commit
+        wakes the dispatcher (``DISPATCH_WAKER``: a trigger and a
+        notification per 0.2 s at most, from a thread). Two requests racing
+        with the same key or body meet on the unique index or the exclusion
+        constraint: the later one fails with a serialisation error, and Odoo
+        replays its request, which then finds the first.
         """
         cr = self.env.cr
         if company_id is None:
@@ -588,9 +606,6 @@ class RetailEvent(models.Model):
                 SELECT id, %(now)s FROM existing
                  WHERE NOT EXISTS (SELECT 1 FROM relabelled)
                 RETURNING event_id
-            ), triggered AS (
-                INSERT INTO ir_cron_trigger (cron_id, call_at)
-                SELECT %(cron)s, %(now)s FROM inserted
             )
             SELECT 'relabelled', id FROM relabelled
             UNION ALL SELECT 'accepted', id FROM inserted
@@ -610,10 +625,6 @@ class RetailEvent(models.Model):
             headers=json.dumps(headers),
             cid=correlation_id or correlation.new_id(),
             uid=self.env.uid,
-            # a cached lookup (env.ref would read the cron to check it exists)
-            cron=self.env["ir.model.data"]._xmlid_to_res_id(
-                DISPATCH_CRON, raise_if_not_found=True
-            ),
             **{"class": self._body_class(backend, topic)},
         )
         # a race is a serialisation failure Odoo replays, not an error

@@ -1,12 +1,17 @@
 import hashlib
 import json
+from unittest.mock import patch
 
 import psycopg2
 
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
-from odoo.addons.retail_connector_base.models.retail_event import DISPATCH_CRON
+from odoo.addons.retail_connector_base.models.retail_event import (
+    DISPATCH_CRON,
+    DISPATCH_WAKER,
+    _wake_dispatcher,
+)
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
 
 from .common import RetailCommittedCase, RetailHttpCase, RetailTestCase
@@ -16,13 +21,7 @@ from .common import RetailCommittedCase, RetailHttpCase, RetailTestCase
 class TestIntakeDispatchHttp(RetailHttpCase):
     """The request stores the delivery; the dispatcher queues its job."""
 
-    def triggers(self):
-        return self.env["ir.cron.trigger"].search(
-            [("cron_id", "=", self.env.ref(DISPATCH_CRON).id)]
-        )
-
-    def test_request_stores_and_wakes_the_dispatcher(self):
-        before = len(self.triggers())
+    def test_request_stores_and_the_dispatcher_queues(self):
         with trap_jobs() as trap:
             response = self.post_delivery(
                 "partner/upsert", self.partner_payload(), dispatch=False
@@ -33,11 +32,6 @@ class TestIntakeDispatchHttp(RetailHttpCase):
             self.assertEqual(event.state, "received")
             self.assertFalse(event.job_uuid)
             trap.assert_jobs_count(0)
-            self.assertEqual(len(self.triggers()), before + 1)
-            self.assertEqual(
-                self.triggers().sorted("id")[-1].cron_id.code.strip(),
-                "model._cron_dispatch()",
-            )
             # the cron's pass
             self.assertEqual(self.Event._cron_dispatch(), 1)
             trap.assert_jobs_count(1, only=event._process)
@@ -47,14 +41,12 @@ class TestIntakeDispatchHttp(RetailHttpCase):
         # a second pass finds nothing: one job per event
         self.assertEqual(self.Event._cron_dispatch(), 0)
 
-    def test_a_duplicate_wakes_nothing(self):
+    def test_a_duplicate_is_counted(self):
         self.post_delivery("partner/upsert", self.partner_payload(), dispatch=False)
-        before = len(self.triggers())
         response = self.post_delivery(
             "partner/upsert", self.partner_payload(), dispatch=False
         )
         self.assertEqual(response.json()["status"], "duplicate")
-        self.assertEqual(len(self.triggers()), before)
         self.assertEqual(self.events().duplicate_count, 1)
 
     def test_dispatch_takes_the_oldest_first_in_batches(self):
@@ -349,3 +341,56 @@ class TestDispatchBatch(RetailTestCase):
             2,
         )
         self.assertEqual(self.job_of(event).state, "pending")
+
+
+class TestDispatcherWakeUp(RetailCommittedCase):
+    """A stored delivery wakes the dispatcher once its transaction commits
+    (a duplicate does not); the waker's thread makes the dispatcher due: one
+    trigger row per wake-up, committed."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            self.backend = self.create_backend(env)
+        self.asked = []
+        self.enterContext(patch.object(DISPATCH_WAKER, "wake", self.asked.append))
+
+    def ingest(self, key):
+        def store(env):
+            outcome, _event_id = env["retail.event"]._ingest(
+                self.backend.with_env(env),
+                topic="partner/upsert",
+                event_key=key,
+                payload=json.dumps(self.partner_payload()),
+                headers={},
+                remote_ref=False,
+                body_sha256=hashlib.sha256(key.encode()).hexdigest(),
+            )
+            # nothing is asked before the commit
+            self.assertEqual(self.asked, [])
+            return outcome
+
+        return self.in_transaction(store)
+
+    def test_the_commit_of_a_stored_delivery_wakes_the_dispatcher(self):
+        self.assertEqual(self.ingest("wake-1"), "accepted")
+        self.assertEqual(self.asked, [self.registry.db_name])
+        self.asked.clear()
+        self.assertEqual(self.ingest("wake-1"), "duplicate")
+        self.assertEqual(self.asked, [])
+
+    def test_a_wake_up_triggers_the_dispatcher(self):
+        with self.committed_env() as env:
+            cron = env.ref(DISPATCH_CRON)
+            env.cr.execute("SELECT coalesce(max(id), 0) FROM ir_cron_trigger")
+            (before,) = env.cr.fetchone()
+        self.add_committed_cleanup(
+            lambda env: env.cr.execute(
+                "DELETE FROM ir_cron_trigger WHERE id > %s", (before,)
+            )
+        )
+        _wake_dispatcher(self.registry.db_name)
+        with self.committed_env() as env:
+            triggers = env["ir.cron.trigger"].search([("id", ">", before)])
+            self.assertEqual(triggers.cron_id, cron.with_env(env))
+            self.assertEqual(len(triggers), 1)
