@@ -83,8 +83,16 @@ info "Setting the password of user admin"
     --logfile="$SETUP_LOG" --workers=0 --max-cron-threads=0 >/dev/null <<'EOF'
 admin = env.ref("base.user_admin")
 admin.write({"login": "admin", "password": "admin"})
+# the token of the detailed health report and of /retail/metrics: made once
+# per demo database, never published
+params = env["ir.config_parameter"].sudo()
+if not params.get_param("retail_connector_base.health_token"):
+    import secrets
+    params.set_param("retail_connector_base.health_token", secrets.token_urlsafe(24))
 env.cr.commit()
 EOF
+HEALTH_TOKEN="$(psql -X -A -t -d "$DB" -c "SELECT value FROM ir_config_parameter
+    WHERE key = 'retail_connector_base.health_token'")"
 
 # The server runs from Odoo's own launcher script: with workers, Odoo starts
 # its websocket (gevent) process again from the same command line, which a
@@ -260,6 +268,7 @@ PY
 fi
 
 echo "Retail Integration demo: http://localhost:$PORT  login: admin  password: admin"
+echo "Metrics: curl -H 'Authorization: Bearer $HEALTH_TOKEN' http://localhost:$PORT/retail/metrics"
 if [ "${#SIM_PIDS[@]}" = 0 ]; then
     exec "$ODOO_BIN" -c "$CONF" "${ODOO_DB_ARGS[@]}"
 fi
