@@ -189,6 +189,7 @@ class RetailPosApi(http.Controller):
             answer = read(store, args.get("cursor"), args.get("limit"))
         except feeds.FeedError as exc:
             return json_response(400, error=str(exc), errors=[exc.as_error()])
+        store._retail_pos_feed_read()
         return json_response(200, **answer)
 
     @http.route(

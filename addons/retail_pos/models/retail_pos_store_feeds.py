@@ -19,8 +19,10 @@ Changes stamp rows, the feeds read the rows past a cursor
 
 from decimal import Decimal
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
+
+from odoo.addons.retail_connector_base.services import errors, locks
 
 from ..services import feeds
 
@@ -30,6 +32,36 @@ INVENTORY_BATCH = 1000
 
 class RetailPosStore(models.Model):
     _inherit = "retail.pos.store"  # pylint: disable=consider-merging-classes-inherited
+
+    feed_read_at = fields.Datetime(
+        string="Feeds last read",
+        readonly=True,
+        copy=False,
+        help="When a till of the store last read its catalog or stock feed (to "
+        "the minute): a store whose tills stop reading is an alert.",
+    )
+
+    def _retail_pos_feed_read(self):
+        """Stamp that a till read a feed, once a minute at most; a stamp
+        another request is writing right now is left to it."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        last = self.feed_read_at
+        if last and (now - last).total_seconds() < 60:
+            return
+        try:
+            locks.lock_rows(self.env.cr, self._table, self.ids, "The store")
+        except errors.LockContentionError:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET feed_read_at = %s WHERE id = %s",
+                SQL.identifier(self._table),
+                now,
+                self.id,
+            )
+        )
+        self.invalidate_recordset(["feed_read_at"])
 
     # ------------------------------------------------------------------
     # what the feeds are made from

@@ -89,7 +89,13 @@ class RetailPosStoreKpis(models.Model):
                 self.env._("Ticket imported"),
                 self.env.cr.fetchone()[0],
                 24 * 60,
-            )
+            ),
+            (
+                "feed_read",
+                self.env._("Feeds read by a till"),
+                self.feed_read_at or None,
+                24 * 60,
+            ),
         ]
 
     def _retail_alert_conditions(self):

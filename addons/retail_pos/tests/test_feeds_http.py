@@ -59,6 +59,25 @@ class TestFeedsApi(PosHttpCase):
             [(i.sku, i.price) for i in page.items], [("TOTE-BLK", "13.00")]
         )
 
+    def test_a_read_feed_stamps_the_store_once_a_minute(self):
+        self.assertFalse(self.store.feed_read_at)
+        self.assertEqual(self.get(CATALOG).status_code, 200)
+        self.store.invalidate_recordset(["feed_read_at"])
+        stamped = self.store.feed_read_at
+        self.assertTrue(stamped)
+        self.assertFalse(self.other.feed_read_at)
+        # within the minute: not written again
+        with self.assertQueryCount(0):
+            self.store._retail_pos_feed_read()
+        self.assertEqual(self.get(STOCK).status_code, 200)
+        self.store.invalidate_recordset(["feed_read_at"])
+        self.assertEqual(self.store.feed_read_at, stamped)
+        # a refused read stamps nothing
+        self.assertEqual(self.get(CATALOG, key="wrong", code="STORE2").status_code, 401)
+        self.assertFalse(self.other.feed_read_at)
+        flows = {flow[0]: flow for flow in self.store._retail_freshness_sources()}
+        self.assertEqual(flows["feed_read"][2], stamped)
+
     def test_the_stock_feed(self):
         self.env["stock.quant"].with_context(inventory_mode=True).create(
             {
