@@ -151,20 +151,19 @@ class RetailEvent(models.Model):
     _description = "Retail Inbound Event"
     _order = "received_at desc, id desc"
 
-    backend_model = fields.Char(required=True, readonly=True, index=True)
+    backend_model = fields.Char(required=True, readonly=True)
     backend_id = fields.Many2oneReference(
         string="Backend record",
         model_field="backend_model",
         required=True,
         readonly=True,
-        index=True,
     )
     retail_backend_id = fields.Many2one(
-        "retail.backend", string="Backend", readonly=True, index=True
+        "retail.backend", string="Backend", readonly=True
     )
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
-    source = fields.Char(required=True, readonly=True, index=True)
-    topic = fields.Char(required=True, readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    source = fields.Char(required=True, readonly=True)
+    topic = fields.Char(required=True, readonly=True)
     origin = fields.Selection(
         ORIGINS,
         default="delivery",
@@ -218,7 +217,7 @@ class RetailEvent(models.Model):
     )
     processed_at = fields.Datetime(readonly=True)
     state = fields.Selection(
-        EVENT_STATES, default="received", required=True, readonly=True, index=True
+        EVENT_STATES, default="received", required=True, readonly=True
     )
     attempts = fields.Integer(readonly=True, default=0)
     duplicate_count = fields.Integer(
@@ -230,7 +229,6 @@ class RetailEvent(models.Model):
     body_sha256 = fields.Char(
         string="Body SHA-256",
         readonly=True,
-        index="btree_not_null",
         help="Digest of the raw body as delivered: the same signed body is "
         "never accepted under another topic.",
     )
@@ -240,7 +238,7 @@ class RetailEvent(models.Model):
         'topics, "-" under any other: one body is never stored under two '
         "classes (a signed body replayed under a forged topic).",
     )
-    job_uuid = fields.Char(readonly=True, index=True, copy=False)
+    job_uuid = fields.Char(readonly=True, copy=False)
     job_id = fields.Many2one("queue.job", compute="_compute_job_id")
     correlation_id = fields.Char(
         readonly=True,
@@ -269,6 +267,12 @@ class RetailEvent(models.Model):
         "UNIQUE (backend_model, backend_id, event_key)",
         "This event was already received for this backend.",
     )
+    # the indexes of the table are what its writes pay for (the intake's
+    # insert, the dispatcher's and the job's updates): the backend's events
+    # are found through the unique key's (backend_model, backend_id)
+    # prefix, a body through the exclusion constraint's, the states that
+    # are looked for through these partial ones
+    _failed_idx = models.Index("(backend_model, backend_id) WHERE state = 'failed'")
     _pending_idx = models.Index(
         "(received_at) WHERE state IN ('received', 'queued', 'processing')"
     )
@@ -1340,12 +1344,17 @@ class RetailEvent(models.Model):
             return 0
         self.env.flush_all()
         # rows another transaction is working on are left for the next run
+        # the batch is chosen once (a CTE with FOR UPDATE is materialised):
+        # an IN (subquery) may be run again by the plan, each run skipping
+        # other rows, and delete more than a batch
         self.env.cr.execute(
-            f"""DELETE FROM retail_event WHERE id IN (
+            f"""WITH due AS (
                     SELECT e.id FROM retail_event e WHERE {where}
                     ORDER BY e.received_at, e.id LIMIT %s
                     FOR UPDATE SKIP LOCKED
-                ) RETURNING id""",  # noqa: S608
+                )
+                DELETE FROM retail_event WHERE id IN (SELECT id FROM due)
+                RETURNING id""",  # noqa: S608
             [*params, batch_size],
         )
         deleted = self.env.cr.rowcount

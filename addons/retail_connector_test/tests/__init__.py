@@ -30,3 +30,4 @@ from . import test_tours
 from . import test_kpi
 from . import test_stuck_jobs
 from . import test_row_locks
+from . import test_event_indexes
