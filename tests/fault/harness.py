@@ -354,6 +354,30 @@ class OdooServer:
         self.wait_ready(timeout)
         return self
 
+    def supervise(self, interval=0.5):
+        """Start the server again whenever it stops by itself, as a service
+        manager does (``Restart=always``): Odoo's main process stops when
+        its own database connection is cut while it checks the registries.
+        Returns a callable that ends the supervision."""
+        stopped = threading.Event()
+
+        def watch():
+            while not stopped.wait(interval):
+                if self.process is not None and self.process.poll() is not None:
+                    try:
+                        self.start()
+                    except RuntimeError:
+                        continue
+
+        thread = threading.Thread(target=watch, daemon=True, name="supervisor")
+        thread.start()
+
+        def end():
+            stopped.set()
+            thread.join(30)
+
+        return end
+
     def wait_ready(self, timeout=120):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

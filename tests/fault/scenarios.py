@@ -77,6 +77,8 @@ CONNECTION_NOISE = (
     "odoo.addons.base.models.ir_cron: Job '",
     "bad query",
     "terminating connection",
+    # the main process's own connection cut: it stops, and is started again
+    "server closed the connection unexpectedly",
 )
 
 
@@ -368,9 +370,13 @@ def duplicates(profile, fdb, workdir, only=None):
     return result
 
 
-def _orders_under_fault(profile, fdb, workdir, name, title, count, inject, noise):  # noqa: PLR0913, PLR0917
+def _orders_under_fault(  # noqa: PLR0913, PLR0917
+    profile, fdb, workdir, name, title, count, inject, noise, *, supervised=False
+):
     """Orders sent while ``inject(server, senders, database, result)`` runs
-    in this thread; then drained and checked (``name``: of its database)."""
+    in this thread; then drained and checked (``name``: of its database).
+    ``supervised``: the server is started again whenever it stops by
+    itself, as its service manager would."""
     db = fdb.clone(name)
     ids = fdb.fixture
     shop, variants = shopify_simulator()
@@ -384,6 +390,8 @@ def _orders_under_fault(profile, fdb, workdir, name, title, count, inject, noise
     ):
         server.start()
         stack.callback(server.stop)
+        if supervised:
+            stack.callback(server.supervise())
         database = stack.enter_context(Database(db))
         deliveries = shopify_orders(
             shop, variants, server, ids["shopify_backend_id"], count
@@ -480,6 +488,7 @@ def connection_loss(profile, fdb, workdir):
         count,
         inject,
         CONNECTION_NOISE,
+        supervised=True,
     )
 
 
