@@ -2,7 +2,7 @@ from odoo import http
 
 from odoo.addons.retail_connector_base.controllers.intake import (
     WebhookIntake,
-    route_max_content_length,
+    intake_route,
 )
 from odoo.addons.retail_connector_base.services.errors import PayloadValidationError
 from odoo.addons.retail_connector_base.services.json_limits import JsonLimits
@@ -46,16 +46,7 @@ MESSAGES = WebhookIntake(
 
 
 class Retail3plController(http.Controller):
-    @http.route(
-        "/retail/3pl/v1/providers/<int:provider_id>/messages",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route("/retail/3pl/v1/providers/<int:provider_id>/messages")
     def messages(self, provider_id, **kwargs):
         return MESSAGES.handle(provider_id)
 
@@ -118,15 +109,6 @@ SHIPBOB = WebhookIntake(
 
 
 class Retail3plShipbobController(http.Controller):
-    @http.route(
-        "/retail/3pl/v1/providers/<int:provider_id>/shipbob",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route("/retail/3pl/v1/providers/<int:provider_id>/shipbob")
     def shipbob(self, provider_id, **kwargs):
         return SHIPBOB.handle(provider_id)

@@ -17,9 +17,9 @@ retries it into a removed subscription.
 Reading is bounded on every route: at most the backend's size limit plus
 one byte is read from the input stream, declared length or not (a chunked
 body included), and never more than :data:`MAX_BODY_BYTES`, whatever the
-backend allows. Intake routes declare ``max_content_length=
-route_max_content_length``: the ceiling then also bounds whatever Odoo reads
-before the controller runs (a form body).
+backend allows. Intake routes are declared with :func:`intake_route`, whose
+``max_content_length`` (:func:`route_max_content_length`) makes the ceiling
+bound whatever Odoo reads before the controller runs too (a form body).
 """
 
 import hashlib
@@ -30,6 +30,7 @@ import math
 
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
+from odoo import http
 from odoo.http import request
 
 from ..models.retail_backend_mixin import INTAKE_FIELDS
@@ -111,6 +112,23 @@ def route_max_content_length(controller):
     if not isinstance(httprequest.stream, BoundedStream):
         httprequest.stream = BoundedStream(httprequest.stream, MAX_BODY_BYTES)
     return MAX_BODY_BYTES
+
+
+def intake_route(path):
+    """The route of an intake endpoint (a controller method's decorator):
+    POST, no session and no CSRF token (the sender authenticates every
+    request), writable, and the input bounded by
+    :func:`route_max_content_length` before Odoo reads anything."""
+    return http.route(
+        path,
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+        max_content_length=route_max_content_length,
+    )
 
 
 def read_body(limit):

@@ -2,7 +2,7 @@ from odoo import http
 
 from odoo.addons.retail_connector_base.controllers.intake import (
     WebhookIntake,
-    route_max_content_length,
+    intake_route,
 )
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.authenticators import (
@@ -57,28 +57,10 @@ PARTNER_API = WebhookIntake(
 
 
 class RetailTestController(http.Controller):
-    @http.route(
-        "/retail/test/webhook/<int:backend_id>",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route("/retail/test/webhook/<int:backend_id>")
     def webhook(self, backend_id, **kwargs):
         return WEBHOOK.handle(backend_id)
 
-    @http.route(
-        "/retail/test/api/<int:backend_id>/events",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route("/retail/test/api/<int:backend_id>/events")
     def partner_api(self, backend_id, **kwargs):
         return PARTNER_API.handle(backend_id)

@@ -10,7 +10,7 @@ envelope. The feeds (``GET .../catalog`` and ``.../stock``) authenticate the
 same way, check the rate limit and answer one page
 (``_retail_pos_catalog_page`` / ``_retail_pos_stock_page``); a cursor or
 limit that cannot be used is a 400. Reuses the base's intake helpers
-(``read_body``, ``json_response``, ``route_max_content_length``) and
+(``read_body``, ``json_response``, ``intake_route``) and
 ``services.json_limits``.
 """
 
@@ -25,9 +25,9 @@ from odoo.http import request
 
 from odoo.addons.retail_connector_base.controllers.intake import (
     MAX_BODY_BYTES,
+    intake_route,
     json_response,
     read_body,
-    route_max_content_length,
 )
 from odoo.addons.retail_connector_base.services import json_limits
 from odoo.addons.retail_connector_base.services.signatures import parse_bearer
@@ -146,29 +146,11 @@ class RetailPosApi(http.Controller):
         )
         return json_response(200, **result)
 
-    @http.route(
-        f"{openapi.API_PREFIX}/stores/<string:store_code>/tickets",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route(f"{openapi.API_PREFIX}/stores/<string:store_code>/tickets")
     def tickets(self, store_code, **kwargs):
         return self._intake(store_code, self._accept_tickets)
 
-    @http.route(
-        f"{openapi.API_PREFIX}/stores/<string:store_code>/cashups",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route(f"{openapi.API_PREFIX}/stores/<string:store_code>/cashups")
     def cashups(self, store_code, **kwargs):
         return self._intake(store_code, self._accept_cashup)
 

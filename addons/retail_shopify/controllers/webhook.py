@@ -2,7 +2,7 @@ from odoo import http
 
 from odoo.addons.retail_connector_base.controllers.intake import (
     WebhookIntake,
-    route_max_content_length,
+    intake_route,
 )
 from odoo.addons.retail_connector_base.services import errors
 from odoo.addons.retail_connector_base.services.authenticators import (
@@ -56,16 +56,7 @@ INTAKE = WebhookIntake(
 
 
 class ShopifyWebhookController(http.Controller):
-    @http.route(
-        "/retail/shopify/webhook/<int:backend_id>",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-        max_content_length=route_max_content_length,
-    )
+    @intake_route("/retail/shopify/webhook/<int:backend_id>")
     def webhook(self, backend_id, **kwargs):
         """Shopify webhooks: authenticate, store once, queue, answer."""
         return INTAKE.handle(backend_id)
