@@ -4,6 +4,8 @@ from . import retail_backend_mixin
 from . import retail_backend_mixin_kpi
 from . import retail_binding_mixin
 from . import retail_event
+from . import retail_event_intake
+from . import retail_event_crons
 from . import retail_event_wait
 from . import retail_event_duplicate
 from . import retail_sync_exception
