@@ -1,11 +1,11 @@
 """The one intake path every connector controller uses.
 
 Order matters: size limit, authentication on the raw bytes, rate limit,
-parsing and validation (shape limits included), then a single statement
-that stores the delivery (or counts it as a duplicate) and wakes the
-dispatcher, which queues its job within a second
+parsing and validation (shape limits included), then one plain insert
+that stores a new delivery (a second statement counts a duplicate) and
+wakes the dispatcher, which queues its job within a second
 (``retail.event._cron_dispatch``). No business processing happens in the
-request, and nothing but that statement writes: the backend's columns are
+request, and nothing but those statements writes: the backend's columns are
 read from the worker's cache (read again after any change to one of them),
 the rate limit takes its tokens a few at a time
 (``services.token_bucket.LeasedTokens``), the job row is created off the

@@ -151,21 +151,19 @@ class RetailEvent(models.Model):
         return topic if topic in backend._retail_destructive_topics() else ORDINARY_BODY
 
     def _body_stored_under_other_topic(self, backend, body_sha256, topic):
-        """Whether a signed body is replayed under a forged topic header (see
-        :meth:`_body_class`; the exclusion constraint on ``body_class``
-        settles concurrent deliveries)."""
+        """The event holding a signed body now replayed under a forged topic
+        header, if any (see :meth:`_body_class`; the exclusion constraint on
+        ``body_class`` settles concurrent deliveries)."""
         if not backend._retail_destructive_topics():
-            return False
-        return bool(
-            self.sudo().search_count(
-                [
-                    ("backend_model", "=", backend._name),
-                    ("backend_id", "=", backend.id),
-                    ("body_sha256", "=", body_sha256),
-                    ("body_class", "!=", self._body_class(backend, topic)),
-                ],
-                limit=1,
-            )
+            return self.browse()
+        return self.sudo().search(
+            [
+                ("backend_model", "=", backend._name),
+                ("backend_id", "=", backend.id),
+                ("body_sha256", "=", body_sha256),
+                ("body_class", "!=", self._body_class(backend, topic)),
+            ],
+            limit=1,
         )
 
     @api.model
@@ -183,7 +181,7 @@ class RetailEvent(models.Model):
         card_id=None,
         correlation_id=None,
     ):
-        """Store a signed delivery in one statement; ``(outcome, event id)``.
+        """Store a signed delivery once; ``(outcome, event id)``.
 
         The intake's hot path (see :mod:`..controllers.intake`). ``outcome``:
 
@@ -197,8 +195,10 @@ class RetailEvent(models.Model):
 
         ``company_id`` and ``card_id`` are the backend's, when the caller read
         them already; ``correlation_id`` is the delivery's (a new one when
-        None), stored with it. One statement reads the key and the body's
-        digest, and inserts the event or counts the duplicate; the commit
+        None), stored with it. A new delivery is one insert, which the unique
+        key and the exclusion constraint on the body's class guard;
+        only when it inserts nothing does a second statement count the
+        duplicate or find the relabelled body. The commit
         wakes the dispatcher (``DISPATCH_WAKER``: a trigger and a
         notification per 0.2 s at most, from a thread). Two requests racing
         with the same key or body meet on the unique index or the exclusion
@@ -208,19 +208,17 @@ class RetailEvent(models.Model):
         cr = self.env.cr
         if company_id is None:
             card_id, company_id = backend.retail_card_id.id, backend.company_id.id
+        body_class = self._body_class(backend, topic)
         now = SQL("now() AT TIME ZONE 'UTC'")
-        query = SQL(
-            """
-            WITH existing AS (
-                SELECT id FROM retail_event
-                 WHERE backend_model = %(model)s AND backend_id = %(backend)s
-                   AND event_key = %(key)s
-            ), relabelled AS (
-                SELECT id FROM retail_event
-                 WHERE backend_model = %(model)s AND backend_id = %(backend)s
-                   AND body_sha256 = %(sha)s AND body_class <> %(class)s
-                 LIMIT 1
-            ), inserted AS (
+        # a new delivery is this one insert (a statement with common table
+        # expressions costs more to plan than to run). A key this snapshot
+        # sees stored is not inserted at all: the unique index would wait
+        # for the job updating that row. The unique key and the exclusion
+        # constraint on the body's class keep out the rest; a race is a
+        # serialisation failure Odoo replays, not an error
+        cr.execute(
+            SQL(
+                """
                 INSERT INTO retail_event (
                     backend_model, backend_id, retail_backend_id, company_id,
                     source, topic, origin, remote_ref, event_key, payload,
@@ -232,47 +230,79 @@ class RetailEvent(models.Model):
                        %(key)s, %(payload)s, %(headers)s::jsonb, %(now)s,
                        'received', 0, %(sha)s, %(class)s, %(cid)s, %(uid)s,
                        %(now)s, %(uid)s, %(now)s
-                 WHERE NOT EXISTS (SELECT 1 FROM existing)
-                   AND NOT EXISTS (SELECT 1 FROM relabelled)
+                 WHERE NOT EXISTS (
+                        SELECT 1 FROM retail_event
+                         WHERE backend_model = %(model)s
+                           AND backend_id = %(backend)s
+                           AND event_key = %(key)s)
                 ON CONFLICT DO NOTHING
                 RETURNING id
-            ), counted AS (
-                INSERT INTO retail_event_duplicate (event_id, received_at)
-                SELECT id, %(now)s FROM existing
-                 WHERE NOT EXISTS (SELECT 1 FROM relabelled)
-                RETURNING event_id
-            )
-            SELECT 'relabelled', id FROM relabelled
-            UNION ALL SELECT 'accepted', id FROM inserted
-            UNION ALL SELECT 'duplicate', event_id FROM counted
-            """,
-            now=now,
-            model=backend._name,
-            backend=backend.id,
-            key=event_key,
-            sha=body_sha256,
-            card=card_id or None,
-            company=company_id or None,
-            source=backend._retail_source,
-            topic=topic,
-            remote_ref=remote_ref or None,
-            payload=payload,
-            headers=json.dumps(headers),
-            cid=correlation_id or correlation.new_id(),
-            uid=self.env.uid,
-            **{"class": self._body_class(backend, topic)},
+                """,
+                now=now,
+                model=backend._name,
+                backend=backend.id,
+                card=card_id or None,
+                company=company_id or None,
+                source=backend._retail_source,
+                topic=topic,
+                remote_ref=remote_ref or None,
+                key=event_key,
+                payload=payload,
+                headers=json.dumps(headers),
+                sha=body_sha256,
+                cid=correlation_id or correlation.new_id(),
+                uid=self.env.uid,
+                **{"class": body_class},
+            ),
+            log_exceptions=False,
         )
-        # a race is a serialisation failure Odoo replays, not an error
-        cr.execute(query, log_exceptions=False)
         row = cr.fetchone()
-        if row is None:
-            # the conflict was with a row this snapshot cannot see: Odoo
-            # replays the request (a repeatable read transaction reports it
-            # as a serialisation failure itself; this is the safety net)
-            raise ConcurrencyError("a concurrent delivery stored the same key or body")
-        if row[0] == "accepted":
+        if row:
             cr.postcommit.add(lambda dbname=cr.dbname: DISPATCH_WAKER.wake(dbname))
-        return row[0], row[1]
+            return "accepted", row[0]
+        # the key is stored (counted as a duplicate, without reading the
+        # stored row for update), or the body under another topic's class
+        cr.execute(
+            SQL(
+                """
+                WITH existing AS (
+                    SELECT id FROM retail_event
+                     WHERE backend_model = %(model)s AND backend_id = %(backend)s
+                       AND event_key = %(key)s
+                ), counted AS (
+                    INSERT INTO retail_event_duplicate (event_id, received_at)
+                    SELECT e.id, %(now)s FROM existing e
+                     WHERE NOT EXISTS (
+                            SELECT 1 FROM retail_event r
+                             WHERE r.backend_model = %(model)s
+                               AND r.backend_id = %(backend)s
+                               AND r.body_sha256 = %(sha)s
+                               AND r.body_class <> %(class)s)
+                    RETURNING event_id
+                )
+                SELECT 'duplicate', event_id FROM counted
+                UNION ALL SELECT 'relabelled', id FROM existing
+                 WHERE NOT EXISTS (SELECT 1 FROM counted)
+                """,
+                now=now,
+                model=backend._name,
+                backend=backend.id,
+                key=event_key,
+                sha=body_sha256,
+                **{"class": body_class},
+            ),
+            log_exceptions=False,
+        )
+        row = cr.fetchone()
+        if row:
+            return row[0], row[1]
+        stored = self._body_stored_under_other_topic(backend, body_sha256, topic)
+        if stored:
+            return "relabelled", stored.id
+        # the conflict was with a row this snapshot cannot see: Odoo replays
+        # the request (a repeatable read transaction reports it as a
+        # serialisation failure itself; this is the safety net)
+        raise ConcurrencyError("a concurrent delivery stored the same key or body")
 
     def _enqueue(self):
         """Queue the processing job of each event (one job per event).

@@ -1,6 +1,10 @@
-"""Short transactions of their own for state shared by every worker."""
+"""Short transactions of their own for state shared by every worker, and
+a connection a process keeps for a statement it sends often."""
 
+import contextlib
+import os
 import random
+import threading
 import time
 
 import psycopg2
@@ -49,3 +53,58 @@ def short_transaction(cursor_factory, work, *, attempts=5, sleep=time.sleep):
                 raise
             sleep(random.uniform(0, 0.005 * 2**attempt))
     raise AssertionError("unreachable")
+
+
+class KeptConnection:
+    """One connection a process keeps open for a statement it sends often,
+    outside Odoo's pool (which closes a connection to the ``postgres``
+    database after each use: a new server process for every statement).
+
+    ``connect()`` opens it (autocommit is set); it is opened again after a
+    lost connection (the statement is retried once) and in a forked child,
+    which leaves its parent's connection alone (closing it would end the
+    parent's session).
+    """
+
+    def __init__(self, connect, *, getpid=os.getpid):
+        self._connect = connect
+        self._getpid = getpid
+        self._connection = None
+        self._pid = None
+        self._inherited = []
+        self._lock = threading.Lock()
+
+    def execute(self, query, params=None):
+        with self._lock:
+            for attempt in (1, 2):
+                connection = self._current()
+                try:
+                    with connection.cursor() as cr:
+                        cr.execute(query, params)
+                    return
+                except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                    self._drop()
+                    if attempt == 2:
+                        raise
+
+    def close(self):
+        with self._lock:
+            self._drop()
+
+    def _current(self):
+        pid = self._getpid()
+        if self._connection is not None and self._pid != pid:
+            # the parent's: never closed here, never used
+            self._inherited.append(self._connection)
+            self._connection = None
+        if self._connection is None or self._connection.closed:
+            self._connection = self._connect()
+            self._connection.autocommit = True
+            self._pid = pid
+        return self._connection
+
+    def _drop(self):
+        connection, self._connection = self._connection, None
+        if connection is not None and not connection.closed:
+            with contextlib.suppress(psycopg2.Error):
+                connection.close()

@@ -4,7 +4,10 @@ import unittest
 import psycopg2
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTRANS
 
-from odoo.addons.retail_connector_base.services.pg import short_transaction
+from odoo.addons.retail_connector_base.services.pg import (
+    KeptConnection,
+    short_transaction,
+)
 
 
 class FakeInfo:
@@ -85,3 +88,85 @@ class TestShortTransaction(unittest.TestCase):
         with self.assertRaises(psycopg2.errors.UndefinedTable):
             short_transaction(self.factory([], []), broken, sleep=id)
         self.assertEqual(calls, [1])
+
+
+class KeptCursor:
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, query, params=None):
+        if self.connection.fail:
+            self.connection.fail -= 1
+            self.connection.closed = 1
+            raise psycopg2.OperationalError("server closed the connection")
+        self.connection.executed.append((query, params))
+
+
+class KeptFake:
+    def __init__(self, fail=0):
+        self.fail = fail
+        self.closed = 0
+        self.autocommit = False
+        self.executed = []
+        self.close_calls = 0
+
+    def cursor(self):
+        return KeptCursor(self)
+
+    def close(self):
+        self.close_calls += 1
+        self.closed = 1
+
+
+class TestKeptConnection(unittest.TestCase):
+    def setUp(self):
+        self.opened = []
+        self.pid = 100
+
+    def connect(self, fail=0):
+        def opener():
+            connection = KeptFake(fail if not self.opened else 0)
+            self.opened.append(connection)
+            return connection
+
+        return opener
+
+    def kept(self, fail=0):
+        return KeptConnection(self.connect(fail), getpid=lambda: self.pid)
+
+    def test_one_connection_for_every_statement(self):
+        kept = self.kept()
+        kept.execute("SELECT 1")
+        kept.execute("SELECT %s", (2,))
+        self.assertEqual(len(self.opened), 1)
+        self.assertTrue(self.opened[0].autocommit)
+        self.assertEqual(
+            self.opened[0].executed, [("SELECT 1", None), ("SELECT %s", (2,))]
+        )
+
+    def test_a_lost_connection_is_opened_again_and_the_statement_retried(self):
+        kept = self.kept(fail=1)
+        kept.execute("SELECT 1")
+        self.assertEqual(len(self.opened), 2)
+        self.assertEqual(self.opened[1].executed, [("SELECT 1", None)])
+
+    def test_a_second_failure_is_raised(self):
+        kept = KeptConnection(lambda: KeptFake(fail=1), getpid=lambda: self.pid)
+        with self.assertRaises(psycopg2.OperationalError):
+            kept.execute("SELECT 1")
+
+    def test_a_forked_child_opens_its_own_and_leaves_the_parents(self):
+        kept = self.kept()
+        kept.execute("SELECT 1")
+        parent = self.opened[0]
+        self.pid = 101
+        kept.execute("SELECT 2")
+        self.assertEqual(len(self.opened), 2)
+        self.assertEqual(parent.close_calls, 0)
+        self.assertEqual(self.opened[1].executed, [("SELECT 2", None)])

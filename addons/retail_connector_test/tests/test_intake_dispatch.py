@@ -1,15 +1,20 @@
 import hashlib
 import json
+import select
+import time
 from unittest.mock import patch
 
 import psycopg2
 
+from odoo import sql_db
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.models.retail_event import (
     DISPATCH_CRON,
     DISPATCH_WAKER,
+    NOTIFY_CONNECTION,
+    _wake_cron_workers,
     _wake_dispatcher,
 )
 from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_digest
@@ -83,12 +88,74 @@ class TestIntakeDispatchHttp(RetailHttpCase):
         self.assertEqual(len(self.events()), 1)
         self.assertEqual(self.events().body_class, "partner/delete")
 
+    def test_a_relabelled_replay_under_the_stored_key_is_refused(self):
+        body = json.dumps({"id": "C-9", "name": "Nine"}).encode()
+        first = self.post_delivery("partner/delete", body=body, key="del-1")
+        self.assertEqual(first.status_code, 200, first.text)
+        # the captured body, its key and a forged topic: not a duplicate
+        replay = self.post_delivery("partner/upsert", body=body, key="del-1")
+        self.assertEqual(replay.status_code, 400)
+        self.assertIn("another topic", replay.json()["error"])
+        self.assertEqual(self.events().duplicate_count, 0)
+
     def test_ordinary_topics_share_a_body(self):
         body = json.dumps({"id": "C-9", "name": "Nine"}).encode()
         for key, topic in (("a", "partner/upsert"), ("b", "partner/refresh")):
             response = self.post_delivery(topic, body=body, key=key)
             self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(set(self.events().mapped("body_class")), {"-"})
+
+
+class TestIngestStatement(RetailTestCase):
+    """What the intake's statements store, count and refuse."""
+
+    def ingest(self, key, topic="partner/upsert", body=None):
+        body = body or json.dumps({"id": key, "name": "Stored once"})
+        return self.Event._ingest(
+            self.backend,
+            # read by the intake with its other columns (BackendView)
+            card_id=self.backend.retail_card_id.id,
+            company_id=self.backend.company_id.id,
+            topic=topic,
+            event_key=key,
+            payload=body,
+            headers={},
+            remote_ref=None,
+            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+        )
+
+    def test_a_new_delivery_is_one_statement_a_duplicate_two(self):
+        # the backend's columns come from the intake's cache
+        self.backend.fetch(["retail_card_id", "company_id"])
+        with self.assertQueryCount(1):
+            self.assertEqual(self.ingest("q-1")[0], "accepted")
+        with self.assertQueryCount(2):
+            self.assertEqual(self.ingest("q-1")[0], "duplicate")
+        self.assertEqual(self.events().duplicate_count, 1)
+
+    def test_a_new_key_with_a_body_of_another_class_is_relabelled(self):
+        body = json.dumps({"id": "C-7", "name": "Seven"})
+        self.assertEqual(self.ingest("d-1", "partner/delete", body)[0], "accepted")
+        # kept out by the exclusion constraint, then named by the lookup
+        self.assertEqual(
+            self.ingest("u-1", "partner/upsert", body), ("relabelled", self.events().id)
+        )
+        outcome, event_id = self.ingest("d-1", "partner/upsert", body)
+        self.assertEqual(outcome, "relabelled")
+        self.assertEqual(event_id, self.events().id)
+
+    def test_payloads_are_compressed_with_lz4_where_the_server_has_it(self):
+        cr = self.env.cr
+        cr.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings"
+            " WHERE name = 'default_toast_compression'"
+        )
+        available = bool(cr.fetchone()[0])
+        cr.execute(
+            "SELECT attcompression FROM pg_attribute"
+            " WHERE attrelid = 'retail_event'::regclass AND attname = 'payload'"
+        )
+        self.assertEqual(cr.fetchone()[0], "l" if available else "")
 
 
 class TestBodyClassRace(RetailCommittedCase):
@@ -394,3 +461,25 @@ class TestDispatcherWakeUp(RetailCommittedCase):
             triggers = env["ir.cron.trigger"].search([("id", ">", before)])
             self.assertEqual(triggers.cron_id, cron.with_env(env))
             self.assertEqual(len(triggers), 1)
+
+    def test_the_notification_reaches_listening_cron_workers(self):
+        # a cron worker's side: it listens on the postgres database
+        _dbname, info = sql_db.connection_info_for("postgres")
+        listener = psycopg2.connect(**info)
+        self.addCleanup(listener.close)
+        listener.autocommit = True
+        with listener.cursor() as cr:
+            cr.execute("LISTEN cron_trigger")
+        _wake_cron_workers(self.registry.db_name)
+        pid = NOTIFY_CONNECTION._connection.get_backend_pid()
+        _wake_cron_workers(self.registry.db_name)
+        # the same kept connection sent both
+        self.assertEqual(NOTIFY_CONNECTION._connection.get_backend_pid(), pid)
+        payloads = []
+        deadline = time.monotonic() + 5
+        while len(payloads) < 2 and time.monotonic() < deadline:
+            if select.select([listener], [], [], 0.5)[0]:
+                listener.poll()
+                payloads += [n.payload for n in listener.notifies]
+                listener.notifies.clear()
+        self.assertEqual(payloads[:2], [self.registry.db_name] * 2)
