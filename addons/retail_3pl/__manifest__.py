@@ -4,7 +4,7 @@
     "name": "Retail 3PL Connector",
     "summary": "Third-party logistics warehouses: fulfilment requests, "
     "cancels and signed shipment confirmations with tracking",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Connector",
     "website": "https://github.com/retail-connectors/retail-connectors",
     "author": "Retail Connectors contributors",

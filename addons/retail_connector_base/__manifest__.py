@@ -4,7 +4,7 @@
     "name": "Retail Connector Base",
     "summary": "Shared machinery for retail connectors: backends, bindings, "
     "inbound events, queued jobs, sync exceptions and health",
-    "version": "19.0.1.3.0",
+    "version": "19.0.1.4.0",
     "category": "Connector",
     "website": "https://github.com/retail-connectors/retail-connectors",
     "author": "Retail Connectors contributors",

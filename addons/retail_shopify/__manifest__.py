@@ -4,7 +4,7 @@
     "name": "Retail Shopify Connector",
     "summary": "Shopify stores on the Admin GraphQL API: orders, products, "
     "stock and fulfilments, with signed webhooks and reconciliation",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Connector",
     "website": "https://github.com/retail-connectors/retail-connectors",
     "author": "Retail Connectors contributors",

@@ -100,6 +100,14 @@ class Retail3plPicking(models.Model):
         help="The lines of the request, by line_ref: sku, product and quantity.",
     )
     send_attempted = fields.Boolean(readonly=True, copy=False)
+    accepted_at = fields.Datetime(
+        string="Accepted by the provider",
+        readonly=True,
+        copy=False,
+        help="When the provider accepted the request (or answered that it had "
+        "it already). Later exchanges (changes, shipments, cancels) do not "
+        "move it; the hand-over KPI measures from the release to it.",
+    )
     final_received = fields.Boolean(
         readonly=True, copy=False, help="The provider said no other shipment follows."
     )
@@ -292,6 +300,7 @@ class Retail3plPicking(models.Model):
         self.write(
             {
                 "remote_state": "accepted",
+                "accepted_at": fields.Datetime.now(),
                 "sent_digest": self._threepl_digest(self._threepl_order_document()),
                 **self._retail_synced_values(),
             }
@@ -315,7 +324,13 @@ class Retail3plPicking(models.Model):
     def _threepl_send_receipt(self):
         """Announce the receipt (a receipt notice is sent again as is)."""
         self.backend_id._threepl_adapter("send_receipt")(self._threepl_receipt_notice())
-        self.write({"remote_state": "accepted", **self._retail_synced_values()})
+        self.write(
+            {
+                "remote_state": "accepted",
+                "accepted_at": fields.Datetime.now(),
+                **self._retail_synced_values(),
+            }
+        )
         self.odoo_id.message_post(
             body=self.env._(
                 "Receipt notice %(ref)s sent to %(provider)s.",

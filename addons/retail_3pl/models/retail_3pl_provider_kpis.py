@@ -22,16 +22,17 @@ class Retail3plProviderKpis(models.Model):
 
     def _retail_kpis(self, day, start, end, is_today):
         figures = super()._retail_kpis(day, start, end, is_today)
-        # handed over: released in Odoo -> accepted by the provider
+        # handed over: released in Odoo -> accepted by the provider (its
+        # answer to the request, not the last exchange about the order); an
+        # order cancelled before it was sent has nothing to hand over
         released = self._threepl_orders(
             [("create_date", ">=", start), ("create_date", "<", end)]
         )
-        if released:
-            accepted = released.filtered(
-                lambda o: o.remote_state != "queued" and o.sync_date
-            )
+        accepted = released.filtered("accepted_at")
+        waiting = (released - accepted).filtered(lambda o: o.remote_state == "queued")
+        if accepted or waiting:
             minutes = [
-                max(0.0, (o.sync_date - o.create_date).total_seconds()) / 60
+                max(0.0, (o.accepted_at - o.create_date).total_seconds()) / 60
                 for o in accepted
             ]
             figure = self._retail_kpi_figure(
@@ -44,9 +45,7 @@ class Retail3plProviderKpis(models.Model):
             )
             # not accepted yet: missed once the service level is past
             limit = fields.Datetime.now() - timedelta(minutes=self.sla_send_minutes)
-            figure["breaches"] += len(
-                (released - accepted).filtered(lambda o: o.create_date < limit)
-            )
+            figure["breaches"] += len(waiting.filtered(lambda o: o.create_date < limit))
             figures.append(figure)
         # shipped: released -> shipped by the provider, against the SLA
         shipments = (

@@ -128,9 +128,14 @@ class RetailBackendMetrics(models.Model):
                  FROM retail_sync_exception WHERE state = 'open'
                 GROUP BY backend_model, backend_id, category ORDER BY 1, 2"""
         )
-        snapshot.limiters = self._rows(
-            "SELECT key, tokens FROM retail_rate_bucket ORDER BY key"
+        buckets = self._rows(
+            """SELECT key, tokens, coalesce(waits, 0), coalesce(wait_seconds, 0)
+                 FROM retail_rate_bucket ORDER BY key"""
         )
+        snapshot.limiters = [(key, tokens) for key, tokens, _w, _s in buckets]
+        snapshot.limiter_waits = [
+            (key, waits, seconds) for key, _tokens, waits, seconds in buckets
+        ]
         for backend, kind, imported, unchanged, held, failed in self._rows(
             f"""SELECT {label}, kind, sum(imported), sum(unchanged), sum(held),
                        sum(failed)

@@ -8,7 +8,9 @@ figures, whichever worker it is.
 
 Windowed figures (``*_last_24h``, the processing histogram) are gauges over
 the last 24 hours: the events they count are deleted by retention, so they
-could not be counters that only grow.
+could not be counters that only grow. The limiters' waits are counters: the
+bucket rows keep them (they start again at 0 when a row is deleted, which
+Prometheus reads as a counter reset).
 """
 
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.core import (
     CollectorRegistry,
+    CounterMetricFamily,
     GaugeMetricFamily,
     HistogramMetricFamily,
 )
@@ -53,6 +56,8 @@ class MetricsSnapshot:
       seconds)`` of the oldest job waiting to run;
     - ``exceptions``: ``(backend, category, count)`` open;
     - ``limiters``: ``(key, tokens available)``;
+    - ``limiter_waits``: ``(key, calls refused, seconds they were told to
+      wait)``, counted since the bucket was made;
     - ``sync_records``: ``(backend, kind, outcome, count)``, runs of the
       last 24 h (outcome: imported, unchanged, held, failed);
     - ``freshness``: ``(backend, flow, seconds since its last success)``;
@@ -68,6 +73,7 @@ class MetricsSnapshot:
     oldest_jobs: list = field(default_factory=list)
     exceptions: list = field(default_factory=list)
     limiters: list = field(default_factory=list)
+    limiter_waits: list = field(default_factory=list)
     sync_records: list = field(default_factory=list)
     freshness: list = field(default_factory=list)
     kpis: list = field(default_factory=list)
@@ -76,6 +82,14 @@ class MetricsSnapshot:
 
 def _gauge(name, documentation, labels, rows):
     family = GaugeMetricFamily(name, documentation, labels=labels)
+    for row in rows:
+        *values, value = row
+        family.add_metric([str(v) for v in values], float(value))
+    return family
+
+
+def _counter(name, documentation, labels, rows):
+    family = CounterMetricFamily(name, documentation, labels=labels)
     for row in rows:
         *values, value = row
         family.add_metric([str(v) for v in values], float(value))
@@ -184,6 +198,23 @@ def families(snapshot):
             "Calls the shared rate limiter allows at once now (0: callers wait).",
             ["limiter"],
             snapshot.limiters,
+        )
+    )
+    out.append(
+        _counter(
+            "retail_limiter_waits",
+            "Calls the shared rate limiter refused: the caller waited (or was "
+            "postponed) for tokens.",
+            ["limiter"],
+            [(key, waits) for key, waits, _seconds in snapshot.limiter_waits],
+        )
+    )
+    out.append(
+        _counter(
+            "retail_limiter_wait_seconds",
+            "Seconds the refused calls were told to wait for the shared rate limiter.",
+            ["limiter"],
+            [(key, seconds) for key, _waits, seconds in snapshot.limiter_waits],
         )
     )
     out.append(

@@ -44,6 +44,12 @@ class PgTokenBucket:
     ``cursor_factory()`` must return a context manager yielding a DB-API
     cursor and committing on exit (like ``registry.cursor()``), so the row
     lock is held only for the short read-modify-write.
+
+    The row also counts the waits: every acquisition refused (the caller
+    sleeps or is postponed) adds one to ``waits`` and the seconds it was
+    told to wait to ``wait_seconds``, in the statement that updates the
+    tokens, so the counts are the same for every worker and cost no query
+    of their own.
     """
 
     def __init__(
@@ -57,13 +63,19 @@ class PgTokenBucket:
         self.refill_per_second = float(refill_per_second)
         self.clock = clock
 
-    def acquire(self, cost=1.0):
-        """Take ``cost`` tokens: 0.0 when granted, else seconds to wait."""
+    def acquire(self, cost=1.0, *, count_wait=True):
+        """Take ``cost`` tokens: 0.0 when granted, else seconds to wait.
+
+        A refusal counts as a wait of the bucket unless ``count_wait`` is
+        false (an attempt the caller follows with a smaller one at once).
+        """
         if cost > self.capacity:
             raise ValueError(f"cost {cost} exceeds the bucket capacity {self.capacity}")
-        return short_transaction(self.cursor_factory, lambda cr: self._take(cr, cost))
+        return short_transaction(
+            self.cursor_factory, lambda cr: self._take(cr, cost, count_wait)
+        )
 
-    def _take(self, cr, cost):
+    def _take(self, cr, cost, count_wait=True):
         select = (
             "SELECT tokens, refreshed_at FROM retail_rate_bucket "
             "WHERE key = %s FOR UPDATE"
@@ -73,8 +85,9 @@ class PgTokenBucket:
         if row is None:
             # first use of the key: create the row once, then lock it
             cr.execute(
-                "INSERT INTO retail_rate_bucket (key, tokens, refreshed_at) "
-                "VALUES (%s, %s, %s) ON CONFLICT (key) DO NOTHING",
+                "INSERT INTO retail_rate_bucket "
+                "(key, tokens, refreshed_at, waits, wait_seconds) "
+                "VALUES (%s, %s, %s, 0, 0) ON CONFLICT (key) DO NOTHING",
                 (self.key, self.capacity, self.clock()),
             )
             cr.execute(select, (self.key,))
@@ -92,10 +105,19 @@ class PgTokenBucket:
             cost=cost,
             now=now,
         )
+        waited = count_wait and wait > 0
         cr.execute(
-            "UPDATE retail_rate_bucket SET tokens = %s, refreshed_at = %s "
+            "UPDATE retail_rate_bucket SET tokens = %s, refreshed_at = %s, "
+            "waits = coalesce(waits, 0) + %s, "
+            "wait_seconds = coalesce(wait_seconds, 0) + %s "
             "WHERE key = %s",
-            (new_state.tokens, new_state.refreshed_at, self.key),
+            (
+                new_state.tokens,
+                new_state.refreshed_at,
+                1 if waited else 0,
+                wait if waited else 0.0,
+                self.key,
+            ),
         )
         return wait
 
@@ -144,7 +166,8 @@ class LeasedTokens:
                 self._tokens -= 1
                 return 0.0
             self._tokens = 0
-            if self.lease > 1 and not self.bucket.acquire(self.lease):
+            # no lease left: not a wait when the single token is granted
+            if self.lease > 1 and not self.bucket.acquire(self.lease, count_wait=False):
                 self._tokens = self.lease - 1
                 self._expires = now + self.ttl
                 return 0.0

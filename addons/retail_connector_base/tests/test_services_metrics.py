@@ -90,6 +90,29 @@ class TestRender(unittest.TestCase):
         (kpi,) = families["retail_kpi"].samples
         self.assertEqual(kpi.labels["kpi"], "orders_today")
 
+    def test_limiter_waits_are_counters_beside_the_tokens(self):
+        snapshot = metrics.MetricsSnapshot(
+            limiters=[("out:shopify.backend:1", 0.5), ("in:shopify.backend:1", 40)],
+            limiter_waits=[
+                ("out:shopify.backend:1", 7, 3.25),
+                ("in:shopify.backend:1", 0, 0.0),
+            ],
+        )
+        text, families = parse(snapshot)
+        self.assertIn("# TYPE retail_limiter_waits_total counter", text)
+        self.assertIn("# TYPE retail_limiter_wait_seconds_total counter", text)
+        self.assertIn("# TYPE retail_limiter_tokens gauge", text)
+        waits = {
+            s.labels["limiter"]: s.value
+            for s in families["retail_limiter_waits"].samples
+        }
+        self.assertEqual(waits, {"out:shopify.backend:1": 7, "in:shopify.backend:1": 0})
+        (sample, _other) = families["retail_limiter_wait_seconds"].samples
+        self.assertEqual(sample.name, "retail_limiter_wait_seconds_total")
+        self.assertEqual(sample.value, 3.25)
+        tokens = families["retail_limiter_tokens"].samples
+        self.assertEqual([s.value for s in tokens], [0.5, 40])
+
     def test_no_process_wide_registry_is_used(self):
         first = metrics.render(
             metrics.MetricsSnapshot(jobs=[("root.retail", "failed", 1)])

@@ -3,6 +3,7 @@ import unittest
 from odoo.addons.retail_connector_base.services.token_bucket import (
     BucketState,
     LeasedTokens,
+    PgTokenBucket,
     leased,
     take,
 )
@@ -69,8 +70,112 @@ class TestTake(unittest.TestCase):
                 )
 
 
+class _BucketTable:
+    """The ``retail_rate_bucket`` rows, and the statements PgTokenBucket sends
+    (one cursor per transaction, as ``registry.cursor``)."""
+
+    def __init__(self):
+        self.rows = {}  # key -> {"tokens", "refreshed_at", "waits", "wait_seconds"}
+        self.statements = []
+
+    def cursor(self):
+        return _BucketCursor(self)
+
+
+class _BucketCursor:
+    def __init__(self, table):
+        self.table = table
+        self.result = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def execute(self, sql, params=()):
+        statement = " ".join(sql.split())
+        self.table.statements.append(statement)
+        rows = self.table.rows
+        if statement.startswith("SELECT tokens, refreshed_at"):
+            row = rows.get(params[0])
+            self.result = (row["tokens"], row["refreshed_at"]) if row else None
+        elif statement.startswith("INSERT"):
+            key, tokens, refreshed_at = params
+            rows.setdefault(
+                key,
+                {
+                    "tokens": tokens,
+                    "refreshed_at": refreshed_at,
+                    "waits": 0,
+                    "wait_seconds": 0.0,
+                },
+            )
+        elif statement.startswith("UPDATE"):
+            tokens, refreshed_at, waits, seconds, key = params
+            row = rows[key]
+            row.update(tokens=tokens, refreshed_at=refreshed_at)
+            row["waits"] += waits
+            row["wait_seconds"] += seconds
+        elif statement.startswith("DELETE"):
+            rows.pop(params[0], None)
+        else:
+            raise AssertionError(f"unexpected statement {statement}")
+
+    def fetchone(self):
+        return self.result
+
+
+class TestPgTokenBucketWaits(unittest.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.table = _BucketTable()
+        self.clock = _Clock()
+
+    def bucket(self):
+        """The bucket as one worker sees it (another object each time)."""
+        return PgTokenBucket(
+            self.table.cursor,
+            "out:test:1",
+            capacity=2,
+            refill_per_second=4.0,
+            clock=self.clock,
+        )
+
+    def row(self):
+        return self.table.rows["out:test:1"]
+
+    def test_a_granted_call_is_no_wait(self):
+        self.assertEqual(self.bucket().acquire(), 0.0)
+        self.assertEqual((self.row()["waits"], self.row()["wait_seconds"]), (0, 0.0))
+
+    def test_every_refusal_counts_with_the_seconds_it_announced(self):
+        self.bucket().acquire(2)
+        self.assertEqual(self.bucket().acquire(1), 0.25)
+        self.clock.now = 0.125  # half a token back, the other worker asks
+        self.assertEqual(self.bucket().acquire(1), 0.125)
+        self.assertEqual(self.row()["waits"], 2)
+        self.assertAlmostEqual(self.row()["wait_seconds"], 0.375)
+        self.clock.now = 0.25
+        self.assertEqual(self.bucket().acquire(1), 0.0)
+        self.assertEqual(self.row()["waits"], 2)
+
+    def test_counted_in_the_statement_that_takes_the_tokens(self):
+        self.bucket().acquire(2)
+        self.table.statements.clear()
+        self.assertGreater(self.bucket().acquire(1), 0.0)
+        kinds = [statement.split()[0] for statement in self.table.statements]
+        self.assertEqual(kinds, ["SELECT", "UPDATE"])
+        self.assertIn("waits = coalesce(waits, 0) +", self.table.statements[-1])
+
+    def test_an_attempt_not_counted(self):
+        self.bucket().acquire(2)
+        self.assertGreater(self.bucket().acquire(1, count_wait=False), 0.0)
+        self.assertEqual(self.row()["waits"], 0)
+
+
 class _CountingBucket:
-    """The shared bucket's interface, counting its transactions."""
+    """The shared bucket's interface, counting its transactions and waits."""
 
     def __init__(self, tokens, capacity=100, refill_per_second=10.0, key="k"):
         self.tokens = tokens
@@ -78,12 +183,14 @@ class _CountingBucket:
         self.refill_per_second = refill_per_second
         self.key = key
         self.calls = []
+        self.waits = 0
 
-    def acquire(self, cost=1.0):
+    def acquire(self, cost=1.0, *, count_wait=True):
         self.calls.append(cost)
         if self.tokens >= cost:
             self.tokens -= cost
             return 0.0
+        self.waits += 1 if count_wait else 0
         return (cost - self.tokens) / self.refill_per_second
 
 
@@ -112,6 +219,18 @@ class TestLeasedTokens(unittest.TestCase):
         self.assertEqual(granted, 15)
         self.assertEqual(bucket.tokens, 0)
         self.assertGreater(tokens.acquire(), 0.0)
+
+    def test_a_lease_refused_is_no_wait_when_a_single_token_is_left(self):
+        bucket = _CountingBucket(tokens=3)
+        tokens = LeasedTokens(bucket, lease=10, clock=_Clock())
+        self.assertEqual(tokens.acquire(), 0.0)
+        self.assertEqual(bucket.calls, [10, 1])
+        self.assertEqual(bucket.waits, 0)
+        tokens.acquire()
+        tokens.acquire()
+        # nothing left: the caller waits, once
+        self.assertGreater(tokens.acquire(), 0.0)
+        self.assertEqual(bucket.waits, 1)
 
     def test_a_lease_expires(self):
         clock = _Clock()

@@ -81,6 +81,14 @@ class TestIntakeHttp(RetailHttpCase):
         self.assertEqual(response.status_code, 429)
         self.assertGreaterEqual(int(response.headers["Retry-After"]), 1)
         self.assertEqual(len(self.events()), 2)
+        # the refusal is a wait of the inbound limiter (retail_limiter_waits)
+        self.env.cr.execute(
+            "SELECT waits, wait_seconds FROM retail_rate_bucket WHERE key = %s",
+            (f"in:{self.backend._retail_key()}",),
+        )
+        waits, seconds = self.env.cr.fetchone()
+        self.assertEqual(waits, 1)
+        self.assertGreater(seconds, 0)
 
     def test_paused_backend_stores_and_answers_200(self):
         self.backend.action_pause()

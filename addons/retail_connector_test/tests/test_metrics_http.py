@@ -2,6 +2,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from odoo.tests import tagged
 
+from odoo.addons.retail_connector_base.services import errors
+
 from .common import RetailHttpCase
 
 TOKEN_PARAM = "retail_connector_base.health_token"
@@ -163,3 +165,43 @@ class TestMetricsHttp(RetailHttpCase):
         self.env["retail.backend"]._metrics_cache_clear()
         fresh = self.samples()
         self.assertEqual(self.value(fresh, pending, backend=self.label), 2)
+
+    def test_a_wait_for_the_outbound_limiter_is_counted(self):
+        # one call a minute: the second call waits longer than a call may
+        # wait inline, it is postponed (as the job retrying it later)
+        self.backend.write({"rate_limit_capacity": 1, "rate_limit_per_second": 1 / 60})
+        limiter = f"out:{self.label}"
+        self.assertEqual(self.backend._retail_rate_limiter().acquire(), 0.0)
+        samples = self.samples()
+        self.assertEqual(
+            self.value(samples, "retail_limiter_tokens", limiter=limiter), 0
+        )
+        self.assertEqual(
+            self.value(samples, "retail_limiter_waits_total", limiter=limiter), 0
+        )
+        # not assertRaises: its savepoint would roll back the limiter's
+        # transaction, committed in production but nested in the test's
+        try:
+            self.backend._client().json_request("GET", "/ping")
+        except errors.RateLimitedError as exc:
+            waited = exc.retry_after
+        else:
+            self.fail("the call did not wait for the limiter")
+        self.assertGreater(waited, 50)
+        # refused again, to another worker's limiter object
+        self.assertGreater(self.backend._retail_rate_limiter().acquire(), 0)
+        self.env["retail.backend"]._metrics_cache_clear()
+        samples = self.samples()
+        self.assertEqual(
+            self.value(samples, "retail_limiter_waits_total", limiter=limiter), 2
+        )
+        seconds = self.value(
+            samples, "retail_limiter_wait_seconds_total", limiter=limiter
+        )
+        self.assertGreater(seconds, waited)
+        self.assertLess(seconds, 2 * waited + 1)
+        self.env.cr.execute(
+            "SELECT waits, wait_seconds FROM retail_rate_bucket WHERE key = %s",
+            (limiter,),
+        )
+        self.assertEqual(self.env.cr.fetchone(), (2, seconds))

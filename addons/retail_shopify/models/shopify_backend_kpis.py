@@ -87,22 +87,25 @@ class ShopifyBackendKpis(models.Model):
                     sequence=2,
                 )
             )
-        # shipped -> fulfilment acknowledged by Shopify
+        # shipped -> fulfilment acknowledged by Shopify (its answer to the
+        # fulfilment created, not the last exchange: a tracking update later
+        # neither delays nor withdraws it)
         fulfillments = (
             self.env["shopify.fulfillment"]
             .sudo()
             .search([("backend_id", "=", self.id), ("odoo_id", "in", shipped.ids)])
         )
-        acknowledged = fulfillments.filtered(
-            lambda f: f.sync_state == "synced" and f.sync_date
-        )
+        acknowledged = fulfillments.filtered("acknowledged_at")
         if fulfillments:
             figures.append(
                 self._retail_kpi_figure(
                     "fulfilment_ack",
                     self.env._("Fulfilment acknowledged by Shopify (after shipping)"),
                     [
-                        max(0.0, (f.sync_date - f.odoo_id.date_done).total_seconds())
+                        max(
+                            0.0,
+                            (f.acknowledged_at - f.odoo_id.date_done).total_seconds(),
+                        )
                         / 60
                         for f in acknowledged
                     ],
@@ -190,7 +193,7 @@ class ShopifyBackendKpis(models.Model):
             late = Fulfillment.search(
                 [
                     ("backend_id", "=", self.id),
-                    ("sync_state", "!=", "synced"),
+                    ("acknowledged_at", "=", False),
                     (
                         "create_date",
                         "<",

@@ -45,6 +45,15 @@ class ShopifyFulfillment(models.Model):
     shipment_status = fields.Char(
         readonly=True, help="Carrier status reported by Shopify (in_transit, ...)."
     )
+    acknowledged_at = fields.Datetime(
+        string="Acknowledged by Shopify",
+        readonly=True,
+        copy=False,
+        help="When Shopify accepted the fulfilment of this delivery: it answered "
+        "the fulfilment created, or showed the lines fulfilled already. Later "
+        "exchanges (tracking updates) do not move it; the fulfilment KPI "
+        "measures from the delivery's validation to it.",
+    )
 
     _picking_unique = models.Constraint(
         "UNIQUE (backend_id, odoo_id)", "This delivery is already fulfilled."
@@ -90,7 +99,9 @@ class ShopifyFulfillment(models.Model):
             (data.get("order") or {}).get("fulfillmentOrders", {}).get("nodes", [])
         )
         if self._fulfilled_in_shopify(fulfillment_orders):
-            self._retail_mark_synced()
+            self._retail_mark_synced(
+                acknowledged_at=self.acknowledged_at or fields.Datetime.now()
+            )
             self.odoo_id.message_post(
                 body=self.env._(
                     "Shopify order %(order)s was already fulfilled in Shopify: "
@@ -110,6 +121,7 @@ class ShopifyFulfillment(models.Model):
             external_id=fulfillment["id"],
             tracking_number=tracking[0].get("number") if tracking else False,
             remote_status=(fulfillment.get("status") or "").lower() or False,
+            acknowledged_at=fields.Datetime.now(),
         )
         return True
 

@@ -135,7 +135,10 @@ class PgCostLimiter:
     The row of ``key`` keeps the points available (``tokens``) and when
     they were observed (``refreshed_at``, epoch seconds). The bucket size
     and restore rate have no column: they start at Shopify's standard
-    values and follow the reports seen by this object.
+    values and follow the reports seen by this object. A request refused
+    for want of points is counted on the row (``waits``, ``wait_seconds``:
+    the limiter waits of ``/retail/metrics``), by the one statement of the
+    refusal; a granted request pays nothing for it.
     ``cursor_factory()`` is as for ``short_transaction`` (a new cursor that
     commits on exit), so the row lock lasts one short transaction.
     """
@@ -228,6 +231,12 @@ class PgCostLimiter:
         bucket = self._bucket(row, now)
         wait = bucket.wait_for(cost, now)
         if wait > 0.0:
+            # a refusal always has its row: a bucket not stored yet is full
+            cr.execute(
+                "UPDATE retail_rate_bucket SET waits = coalesce(waits, 0) + 1, "
+                "wait_seconds = coalesce(wait_seconds, 0) + %s WHERE key = %s",
+                (wait, self.key),
+            )
             return wait
         bucket = bucket.spend(cost, now)
         if row is None:

@@ -41,3 +41,27 @@ class TestShopifyBackend(ShopifyTestMixin, TransactionCase):
             self.assertNotIn(TOKEN, logs.output[0])
             self.assertNotIn(SECRET, logs.output[0])
             self.assertIn("***", logs.output[0])
+
+
+class TestCostBucketWaits(ShopifyTestMixin, TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry_enter_test_mode_cls()
+        cls.setup_shopify()
+
+    def test_a_wait_for_the_query_cost_is_counted_on_the_shared_row(self):
+        key = f"shopify-cost:{self.backend._retail_key()}"
+        limiter = self.backend._shopify_client().cost_limiter
+        self.assertEqual(limiter.wait_for(100), 0.0)
+        limiter.observe(
+            {"maximumAvailable": 1000, "currentlyAvailable": 0, "restoreRate": 50}
+        )
+        wait = limiter.wait_for(100)
+        self.assertGreater(wait, 1.5)
+        self.env.cr.execute(
+            "SELECT tokens, waits, wait_seconds FROM retail_rate_bucket WHERE key = %s",
+            (key,),
+        )
+        # the points are untouched, the wait is counted (retail_limiter_waits)
+        self.assertEqual(self.env.cr.fetchone(), (0.0, 1.0, wait))

@@ -14,9 +14,10 @@ class FakeClock:
 class FakeCursor:
     """Just enough of a cursor for the statements of PgCostLimiter."""
 
-    def __init__(self, rows, log):
+    def __init__(self, rows, log, waits):
         self.rows = rows
         self.log = log
+        self.waits = waits
         self.result = None
 
     def execute(self, sql, params=()):
@@ -31,6 +32,10 @@ class FakeCursor:
         elif statement.startswith("INSERT"):
             key, tokens, refreshed_at = params
             self.rows.setdefault(key, [tokens, refreshed_at])
+        elif statement.startswith("UPDATE retail_rate_bucket SET waits"):
+            seconds, key = params
+            count, total = self.waits.get(key, (0, 0.0))
+            self.waits[key] = (count + 1, total + seconds)
         elif statement.startswith("UPDATE"):
             tokens, refreshed_at, key = params
             self.rows[key] = [tokens, refreshed_at]
@@ -55,9 +60,10 @@ class FakeDatabase:
     def __init__(self):
         self.rows = {}
         self.log = []
+        self.waits = {}  # key -> (waits, wait_seconds) counted on the row
 
     def cursor(self):
-        return FakeCursor(self.rows, self.log)
+        return FakeCursor(self.rows, self.log, self.waits)
 
 
 class TestCostBucket(unittest.TestCase):
@@ -204,6 +210,20 @@ class TestPgCostLimiter(unittest.TestCase):
         self.clock.now += 2.0
         self.assertEqual(other.wait_for(40), 0.0)
         self.assertEqual(self.db.rows["shopify-cost:1"], [0.0, 1002.0])
+
+    def test_a_refusal_is_counted_on_the_row_a_grant_is_not(self):
+        self.assertEqual(self.limiter.wait_for(80), 0.0)
+        self.assertEqual(self.db.waits, {})
+        self.db.log.clear()
+        self.assertEqual(self.make_limiter().wait_for(40), 2.0)
+        self.assertEqual(self.limiter.wait_for(30), 1.0)
+        self.assertEqual(self.db.waits, {"shopify-cost:1": (2, 3.0)})
+        # one statement besides the locking read, the points untouched
+        self.assertEqual(self.db.log, ["SELECT", "UPDATE", "SELECT", "UPDATE"])
+        self.assertEqual(self.db.rows["shopify-cost:1"], [20.0, 1000.0])
+        self.clock.now += 2.0
+        self.assertEqual(self.limiter.wait_for(40), 0.0)
+        self.assertEqual(self.db.waits["shopify-cost:1"], (2, 3.0))
 
     def test_observe_stores_the_report_and_learns_the_bucket(self):
         self.limiter.wait_for(10)

@@ -1,6 +1,9 @@
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 
 from odoo import fields
+from odoo.modules.module import get_module_path
 from odoo.tests import TransactionCase
 
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -13,6 +16,17 @@ def by_code(figures):
     return {figure["code"]: figure for figure in figures}
 
 
+def _acknowledgement_migration():
+    path = (
+        Path(get_module_path("retail_shopify"))
+        / "migrations/19.0.1.1.0/post-migration.py"
+    )
+    spec = importlib.util.spec_from_file_location("acknowledged_at_migration", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.migrate
+
+
 class ShopifyKpiMixin(ShopifyTestMixin):
     def today_figures(self):
         day = self.backend._retail_kpi_today()
@@ -20,6 +34,16 @@ class ShopifyKpiMixin(ShopifyTestMixin):
 
     def alerts(self):
         return self.backend._retail_open_alerts()
+
+    def figures_on(self, moment):
+        """The figures of the backend's day of ``moment`` (naive UTC)."""
+        backend = self.backend
+        day = fields.Date.context_today(
+            backend.with_context(tz=backend._retail_kpi_tz()), timestamp=moment
+        )
+        return by_code(
+            backend._retail_kpis_of_day(day, day == backend._retail_kpi_today())
+        )
 
 
 class TestOrderAndFulfilmentKpis(ShopifyKpiMixin, TransactionCase):
@@ -93,6 +117,80 @@ class TestOrderAndFulfilmentKpis(ShopifyKpiMixin, TransactionCase):
         self.assertEqual(figures["fulfilment_ack"]["breaches"], 0)
         self.backend.sla_ship_hours = 48
         self.assertEqual(self.today_figures()["ship_time"]["breaches"], 0)
+
+    def test_acknowledged_when_shopify_answers_not_at_the_last_exchange(self):
+        fulfillment = self.ship()
+        before = fields.Datetime.now()
+        self.backend._retail_export_job("fulfillments")
+        self.assertGreaterEqual(fulfillment.acknowledged_at, before)
+        # shipped three hours ago, acknowledged by Shopify an hour later
+        done = fields.Datetime.now() - timedelta(hours=3)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE stock_picking SET date_done = %s WHERE id = %s",
+            (done, self.picking.id),
+        )
+        self.env.cr.execute(
+            "UPDATE shopify_fulfillment SET create_date = %s, acknowledged_at = %s "
+            "WHERE id = %s",
+            (done, done + timedelta(hours=1), fulfillment.id),
+        )
+        self.env.invalidate_all()
+        # the carrier's tracking number changes now: sent again, not late
+        with trap_jobs():
+            self.picking.carrier_tracking_ref = "1Z999AA10123456799"
+        self.assertEqual(fulfillment.sync_state, "outdated")
+        self.backend._retail_check_alerts()
+        self.assertNotIn("sla:fulfilment_late", self.alerts())
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(fulfillment.sync_state, "synced")
+        self.assertEqual(fulfillment.acknowledged_at, done + timedelta(hours=1))
+        self.assertGreater(fulfillment.sync_date, done + timedelta(hours=2))
+        ack = self.figures_on(done)["fulfilment_ack"]
+        self.assertEqual((ack["count"], ack["breaches"]), (1, 0))
+        self.assertAlmostEqual(ack["p50"], 60.0, places=3)
+
+    def test_delivery_found_fulfilled_in_shopify_keeps_its_acknowledgement(self):
+        fulfillment = self.ship()
+        self.backend._retail_export_job("fulfillments")
+        acknowledged = fulfillment.acknowledged_at - timedelta(minutes=5)
+        fulfillment.write(
+            {
+                "acknowledged_at": acknowledged,
+                "sync_state": "pending",
+                "external_id": False,
+            }
+        )
+        self.backend._retail_export_job("fulfillments")
+        self.assertEqual(fulfillment.sync_state, "synced")
+        self.assertEqual(fulfillment.acknowledged_at, acknowledged)
+        # found fulfilled without an acknowledgement of its own: now
+        fulfillment.write(
+            {"acknowledged_at": False, "sync_state": "pending", "external_id": False}
+        )
+        before = fields.Datetime.now()
+        self.backend._retail_export_job("fulfillments")
+        self.assertGreaterEqual(fulfillment.acknowledged_at, before)
+
+    def test_upgrade_takes_the_last_exchange_of_the_fulfilments_shopify_has(self):
+        migrate = _acknowledgement_migration()
+        fulfillment = self.ship()
+        self.env.flush_all()
+        migrate(self.env.cr, "19.0.1.0.0")
+        fulfillment.invalidate_recordset()
+        # not sent yet: nothing to acknowledge
+        self.assertFalse(fulfillment.acknowledged_at)
+        self.backend._retail_export_job("fulfillments")
+        last_exchange = fields.Datetime.now() - timedelta(minutes=7)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE shopify_fulfillment SET acknowledged_at = NULL, sync_date = %s "
+            "WHERE id = %s",
+            (last_exchange, fulfillment.id),
+        )
+        migrate(self.env.cr, "19.0.1.0.0")
+        fulfillment.invalidate_recordset()
+        self.assertEqual(fulfillment.acknowledged_at, last_exchange)
 
     def test_shipped_without_tracking_alerts_until_entered(self):
         self.ship(tracking=False)
