@@ -46,6 +46,12 @@ class Base(models.AbstractModel):
             self.env.context.get(CONTEXT_KEY)
         )
 
+    def _retail_job_correlation_id(self):
+        """The correlation id a job of these records runs as: the one of
+        its stored context (read back while it runs), or None. Records that
+        hold their own id (an event) return it."""
+        return correlation.clean(self.env.context.get(CONTEXT_KEY))
+
     def _retail_trace(self, correlation_id=None, subject=None):
         """A scope (:func:`..services.correlation.scope`) of
         ``correlation_id`` (default: the one running, else a new one), whose

@@ -341,7 +341,6 @@ class RetailEvent(models.Model):
             if identity[event] in waiting:
                 continue
             jobs[event] = Job(
-                # the job's context carries the event's correlation id
                 event._retail_correlated()._process,
                 identity_key=identity[event],
                 description=event._job_description(),
@@ -350,17 +349,44 @@ class RetailEvent(models.Model):
         if jobs:
             queue_job = self.env["queue.job"]
             queue_job.with_context(
-                _job_edit_sentinel=queue_job.EDIT_SENTINEL
+                _job_edit_sentinel=queue_job.EDIT_SENTINEL,
+                # a new job logs nothing and has no followers (queue_job's
+                # own creation asks the same): no chatter machinery at all
+                tracking_disable=True,
             ).sudo().create([job._store_values(create=True) for job in jobs.values()])
-        for event in self:
-            job = jobs.get(event)
-            event.write(
-                {
-                    "state": "queued",
-                    "job_uuid": job.uuid if job else waiting[identity[event]],
-                }
-            )
+        self._mark_queued(
+            {
+                event.id: jobs[event].uuid
+                if event in jobs
+                else waiting[identity[event]]
+                for event in self
+            }
+        )
         return True
+
+    def _mark_queued(self, job_uuids):
+        """Record the job of each event (``{event id: job uuid}``), queued,
+        in one statement for the batch (a write per event would be one
+        statement each: each has a job of its own). No stored field depends
+        on these columns."""
+        events = self.browse(list(job_uuids))
+        # a pending write of these columns must not land after this one
+        events.flush_recordset(["state", "job_uuid", "write_uid", "write_date"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE retail_event AS e
+                      SET state = 'queued', job_uuid = v.uuid,
+                          write_uid = %s, write_date = now() AT TIME ZONE 'UTC'
+                     FROM (VALUES %s) AS v(id, uuid)
+                    WHERE e.id = v.id""",
+                self.env.uid,
+                SQL(", ").join(
+                    SQL("(%s, %s)", event_id, uuid)
+                    for event_id, uuid in job_uuids.items()
+                ),
+            )
+        )
+        events.invalidate_recordset(["state", "job_uuid", "write_uid", "write_date"])
 
     def _enqueue_one(self):
         self.ensure_one()
@@ -377,10 +403,17 @@ class RetailEvent(models.Model):
         return f"retail.event:{self.id}"
 
     def _retail_correlated(self):
-        # an event's job carries the event's own id
+        # an event's job runs as the work of the event's own id, which the
+        # event holds (see _retail_job_correlation_id): its stored context
+        # needs none, and a batch of jobs needs no environment per event
         if len(self) == 1 and self.correlation_id:
-            return self.with_context(**{correlation.CONTEXT_KEY: self.correlation_id})
+            return self
         return super()._retail_correlated()
+
+    def _retail_job_correlation_id(self):
+        if len(self) == 1 and self.correlation_id:
+            return self.correlation_id
+        return super()._retail_job_correlation_id()
 
     def _job_store_values(self, job):
         values = super()._job_store_values(job)

@@ -120,7 +120,11 @@ class TestJobRunner(RetailTestCase):
         other, _c = self.accept(self.partner_payload("C-2"), key="k2")
         self.Event._retail_dispatch()  # one insert for both jobs
         job = Job.load(self.env, event.job_uuid)
-        self.assertEqual(job.recordset.env.context[KEY], event.correlation_id)
+        # the event holds its id: its job's context needs none
+        self.assertNotIn(KEY, job.recordset.env.context)
+        self.assertEqual(
+            job.recordset._retail_job_correlation_id(), event.correlation_id
+        )
         self.assertEqual(event.job_id.retail_correlation_id, event.correlation_id)
         # not assertRaises: it would roll back what the failure handler wrote
         caught = None

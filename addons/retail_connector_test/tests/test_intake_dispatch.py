@@ -350,7 +350,7 @@ class TestDispatchBatch(RetailTestCase):
         single, *batch = self.stored("s1", "b1", "b2", "b3")
         single._enqueue()
         batch = self.Event.union(*batch)
-        with self.assertQueryCount(__system__=8):
+        with self.assertQueryCount(__system__=4):
             batch._enqueue()
         reference = self.job_of(single)
         fields = (
