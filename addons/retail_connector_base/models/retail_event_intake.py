@@ -260,29 +260,23 @@ class RetailEvent(models.Model):
         if row:
             cr.postcommit.add(lambda dbname=cr.dbname: DISPATCH_WAKER.wake(dbname))
             return "accepted", row[0]
-        # the key is stored (counted as a duplicate, without reading the
-        # stored row for update), or the body under another topic's class
+        # the key is stored: counted as a duplicate (without reading the
+        # stored row for update), unless the body is stored under another
+        # topic's class
         cr.execute(
             SQL(
                 """
-                WITH existing AS (
-                    SELECT id FROM retail_event
-                     WHERE backend_model = %(model)s AND backend_id = %(backend)s
-                       AND event_key = %(key)s
-                ), counted AS (
-                    INSERT INTO retail_event_duplicate (event_id, received_at)
-                    SELECT e.id, %(now)s FROM existing e
-                     WHERE NOT EXISTS (
-                            SELECT 1 FROM retail_event r
-                             WHERE r.backend_model = %(model)s
-                               AND r.backend_id = %(backend)s
-                               AND r.body_sha256 = %(sha)s
-                               AND r.body_class <> %(class)s)
-                    RETURNING event_id
-                )
-                SELECT 'duplicate', event_id FROM counted
-                UNION ALL SELECT 'relabelled', id FROM existing
-                 WHERE NOT EXISTS (SELECT 1 FROM counted)
+                INSERT INTO retail_event_duplicate (event_id, received_at)
+                SELECT e.id, %(now)s FROM retail_event e
+                 WHERE e.backend_model = %(model)s AND e.backend_id = %(backend)s
+                   AND e.event_key = %(key)s
+                   AND NOT EXISTS (
+                        SELECT 1 FROM retail_event r
+                         WHERE r.backend_model = %(model)s
+                           AND r.backend_id = %(backend)s
+                           AND r.body_sha256 = %(sha)s
+                           AND r.body_class <> %(class)s)
+                RETURNING event_id
                 """,
                 now=now,
                 model=backend._name,
@@ -295,7 +289,7 @@ class RetailEvent(models.Model):
         )
         row = cr.fetchone()
         if row:
-            return row[0], row[1]
+            return "duplicate", row[0]
         stored = self._body_stored_under_other_topic(backend, body_sha256, topic)
         if stored:
             return "relabelled", stored.id
