@@ -494,8 +494,9 @@ class RetailBackendMixin(models.AbstractModel):
     def _retail_retry_job(self, exc, label, since=None):
         """Postpone the running job for the transient ``exc``, or stop waiting.
 
-        A failure (network, 5xx, 429) raises RetryableJobError, which spends
-        one of the job's tries. A wait (:func:`~..services.errors.is_waiting`)
+        A failure (network, 5xx) raises RetryableJobError, which spends one
+        of the job's tries. A wait (:func:`~..services.errors.is_waiting`: a
+        rate limit, an open circuit, a lock ...)
         raises it without spending any, until the waiting deadline
         (ir.config_parameter ``retail_connector_base.waiting_deadline_hours``)
         counted from when the running job was queued, or from ``since`` when

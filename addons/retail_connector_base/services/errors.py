@@ -121,7 +121,18 @@ class WaitingError(TransientError):
 
 
 class RateLimitedError(TransientError):
-    """The remote (or the local limiter) asks to slow down."""
+    """The remote (or the local limiter) asks to slow down: a wait, not a
+    failure (the remote answered, and said when to come back), retried
+    without spending the job's tries until the waiting deadline. The delay
+    is the remote's ``Retry-After`` when it gives one (capped)."""
+
+    waiting = True
+    expired_hint = (
+        "The remote kept asking to slow down for longer than the waiting "
+        "deadline: lower the backend's outbound rate and burst, look for "
+        "other programs calling it with the same credentials, then press "
+        "Retry."
+    )
 
 
 class RemoteUnavailableError(TransientError):

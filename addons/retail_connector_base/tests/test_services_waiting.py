@@ -12,6 +12,8 @@ class TestWaitingErrors(unittest.TestCase):
             errors.LockContentionError,
             errors.CircuitOpenError,
             errors.BackendPausedError,
+            # the remote answered and said when to come back
+            errors.RateLimitedError,
         ):
             with self.subTest(cls=cls.__name__):
                 exc = cls("waiting")
@@ -20,7 +22,6 @@ class TestWaitingErrors(unittest.TestCase):
         for exc in (
             errors.TransientError("x"),
             errors.RemoteUnavailableError("x"),
-            errors.RateLimitedError("x"),
             errors.MappingError("x"),
             ValueError("x"),
         ):
@@ -134,3 +135,14 @@ class TestDelayCaps(unittest.TestCase):
         exc = errors.TransientError("x")
         exc.retry_after = 10**400
         self.assertEqual(errors.job_delay(exc), 3600)
+
+    def test_a_rate_limit_given_up_says_what_to_do(self):
+        exc = errors.RateLimitedError("429 Too Many Requests", retry_after=7200)
+        # the remote's delay, capped
+        self.assertEqual(exc.retry_after, errors.MAX_RETRY_DELAY)
+        given_up = errors.waited_too_long(
+            "Export of Bench store", exc, errors.waiting_deadline("24")
+        )
+        self.assertIsInstance(given_up, errors.WaitedTooLongError)
+        self.assertIn("429 Too Many Requests", str(given_up))
+        self.assertIn("slow down", given_up.hint)
