@@ -515,13 +515,22 @@ def shopify_deliveries_open(database, backend_id):
 
 
 def jobs_of(database, model, method):
-    """``{state: [jobs, most tries spent]}`` of the jobs ``model.method``."""
+    """``{state: [jobs, most tries of one]}`` of the jobs ``model.method``
+    (queue_job counts every run in ``retry``, the one that succeeds too)."""
     rows = database.execute(
         "SELECT state, count(*), max(retry) FROM queue_job"
         " WHERE model_name = %s AND method_name = %s GROUP BY state",
         (model, method),
     )
     return {state: [count, tries] for state, count, tries in rows}
+
+
+def reconciliations(database):
+    """``{state: runs}`` of the Shopify order reconciliation."""
+    return database.counts(
+        "SELECT state, count(*) FROM retail_sync_run"
+        " WHERE backend_model = 'shopify.backend' GROUP BY state"
+    )
 
 
 def remote_faults(profile, fdb, workdir):  # noqa: PLR0915 - one timeline
@@ -531,7 +540,8 @@ def remote_faults(profile, fdb, workdir):  # noqa: PLR0915 - one timeline
 
     The timeline: the 3PL's first deliveries are confirmed before the
     server starts, and requested under faults while the Shopify orders are
-    imported (Shopify fault-free, its intake is not under test here). Then
+    imported and the order reconciliation the scheduler starts with the
+    server reads them (Shopify fault-free: neither is under test here). Then
     one Shopify delivery is shipped while the shop answers THROTTLED
     ``circuit_threshold`` times in a row: a THROTTLED answer comes with HTTP
     200, so the circuit counts it as an answer, never as a failure, and
@@ -609,6 +619,20 @@ def remote_faults(profile, fdb, workdir):  # noqa: PLR0915 - one timeline
             f"the {shipments} Shopify orders imported, each with its delivery",
             imported,
             str(shopify_deliveries_open(database, backend_id)),
+        )
+        wait_until(
+            lambda: (runs := reconciliations(database)) and "running" not in runs,
+            profile.drain_timeout,
+            0.5,
+        )
+        reconciled = set(reconciliations(database)) == {"done"}
+        result.figures["order reconciliations before the faults"] = reconciliations(
+            database
+        )
+        result.check(
+            "the order reconciliation the server starts with done before the faults",
+            reconciled,
+            str(reconciliations(database)),
         )
         phase("Shopify orders imported")
         # THROTTLED in a row, no other fault: the circuit stays closed
