@@ -5,7 +5,8 @@ in a database where retail_shopify, retail_pos and retail_3pl are
 installed:
 
 - a Shopify store (``shopify.backend``) whose Admin API is the loopback
-  Shopify simulator of the settings, and the products it sells;
+  Shopify simulator of the settings, its circuit breaker set from the
+  settings, and the products it sells;
 - a POS store with its tax and payment mappings, products with stock and an
   API key;
 - a 3PL provider of the generic adapter operating a warehouse with stock,
@@ -15,8 +16,12 @@ installed:
 and prints what the harness needs (ids, the POS key) as one JSON line.
 ``python3 -m fault.fixture CONF DB deliveries COUNT`` confirms ``COUNT``
 outgoing deliveries of the provider's warehouse (each released by the
-connector with its fulfilment request job). The harness process never opens
-an Odoo registry: everything it reads afterwards, it reads with SQL.
+connector with its fulfilment request job); ``ship COUNT`` validates the
+deliveries of ``COUNT`` imported Shopify orders, oldest first (the
+connector queues the export of their fulfilments). Several commands may
+follow each other (``deliveries 4 ship 3``): they run in one transaction,
+and their results are printed as one JSON line. The harness process never
+opens an Odoo registry: everything it reads afterwards, it reads with SQL.
 """
 
 import json
@@ -79,6 +84,8 @@ def setup_shopify(env, settings, warehouse):
             "api_endpoint": settings["shopify_url"],
             "warehouse_id": warehouse.id,
             "state": "active",
+            "circuit_threshold": settings["circuit_threshold"],
+            "circuit_cooldown": settings["circuit_cooldown"],
         }
     )
 
@@ -221,19 +228,57 @@ def deliveries(env, count):
     return {"picking_ids": pickings.ids}
 
 
+def ship(env, count):
+    """Validate the deliveries of ``count`` imported Shopify orders not
+    shipped yet, oldest first, each with a tracking number."""
+    pickings = env["stock.picking"].search(
+        [
+            ("sale_id.shopify_binding_ids", "!=", False),
+            ("picking_type_code", "=", "outgoing"),
+            ("state", "not in", ("done", "cancel")),
+        ],
+        order="id",
+        limit=count,
+    )
+    if len(pickings) < count:
+        raise SystemExit(f"{len(pickings)} Shopify deliveries to ship, not {count}")
+    for picking in pickings:
+        picking.carrier_tracking_ref = f"1ZFAULT{picking.id:010d}"
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+    pickings.with_context(
+        skip_backorder=True, picking_ids_not_to_backorder=pickings.ids
+    ).button_validate()
+    left = pickings.filtered(lambda p: p.state != "done")
+    if left:
+        raise SystemExit(f"not validated: {left.mapped('name')}")
+    return {"shipped_picking_ids": pickings.ids}
+
+
+COMMANDS = {
+    "setup": lambda env, argument: setup(env, json.loads(argument)),
+    "deliveries": lambda env, argument: deliveries(env, int(argument)),
+    "ship": lambda env, argument: ship(env, int(argument)),
+}
+
+
 def main(argv):
-    conf, db, command, argument = argv
+    conf, db, *commands = argv
+    if not commands or len(commands) % 2:
+        raise SystemExit("usage: CONF DB COMMAND ARGUMENT [COMMAND ARGUMENT ...]")
+    pairs = list(zip(commands[::2], commands[1::2], strict=True))
+    unknown = [command for command, _argument in pairs if command not in COMMANDS]
+    if unknown:
+        raise SystemExit(f"unknown command {unknown[0]!r}")
     import odoo  # noqa: PLC0415
 
     registry = open_env(conf, db)
+    result = {}
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {"tracking_disable": True})
-        if command == "setup":
-            result = setup(env, json.loads(argument))
-        elif command == "deliveries":
-            result = deliveries(env, int(argument))
-        else:
-            raise SystemExit(f"unknown command {command!r}")
+        for command, argument in pairs:
+            result.update(COMMANDS[command](env, argument))
         cr.commit()
     print(json.dumps(result))
 

@@ -15,7 +15,8 @@
 - faults: :func:`kill9`, :func:`terminate_backends` (the server's own
   PostgreSQL connections cut), :func:`restart_postgres` (the real thing,
   only when asked), :class:`FlakyFaults` (a remote failing a share of its
-  calls, with an outage) on a simulator served in this process.
+  calls, Shopify answering THROTTLED too) and :class:`ServedSimulator`
+  (its outage) on a simulator served in this process.
 - checks against the database, with SQL only (:class:`Database`,
   :func:`drain`): the harness never loads an Odoo registry itself.
 """
@@ -73,12 +74,14 @@ class Profile:
     pg_documents: int = 12
     pg_cuts: int = 2
     restart_postgres: bool = False
-    #: remote faults: fulfilment requests, share of failing calls, outage (s)
+    #: remote faults: 3PL fulfilment requests, Shopify fulfilments, share
+    #: of failing calls, outage (s)
     remote_orders: int = 12
+    shopify_fulfilments: int = 10
     failure_rate: float = 0.3
-    outage_seconds: float = 8.0
+    outage_seconds: float = 15.0
     timeouts: int = 0
-    circuit_threshold: int = 5
+    circuit_threshold: int = 3
     circuit_cooldown: int = 3
     #: flash sale: orders, seconds, workers
     flash_orders: int = 30
@@ -135,8 +138,10 @@ FULL = Profile(
     pg_documents=500,
     pg_cuts=5,
     remote_orders=300,
+    shopify_fulfilments=300,
     outage_seconds=600.0,
     timeouts=5,
+    circuit_threshold=5,
     circuit_cooldown=30,
     flash_orders=5000,
     flash_seconds=300.0,
@@ -230,14 +235,16 @@ class FaultDatabase:
             [sys.executable, "-m", "odoo", "-c", str(self.conf), "-d", self.template]
             + ["-i", MODULES, "--stop-after-init", "--workers=0"],
         )
-        self.fixture = self._fixture("setup", json.dumps(self.profile.settings()))
+        self.fixture = self._fixture(None, "setup", json.dumps(self.profile.settings()))
         return time.monotonic() - started
 
-    def _fixture(self, command, argument, db=None):
+    def _fixture(self, db, *commands):
+        """Run the fixture's ``commands`` (``command, argument, ...``) in one
+        transaction of ``db`` (the template when None); their results."""
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(TESTS), *sys.path]))
         out = run(
             [sys.executable, "-m", "fault.fixture", str(self.conf)]
-            + [db or self.template, command, argument],
+            + [db or self.template, *(str(word) for word in commands)],
             capture_output=True,
             text=True,
             env=env,
@@ -261,7 +268,21 @@ class FaultDatabase:
 
     def deliveries(self, db, count):
         """Confirm ``count`` deliveries of the 3PL warehouse in ``db``."""
-        return self._fixture("deliveries", str(count), db=db)["picking_ids"]
+        return self._fixture(db, "deliveries", count)["picking_ids"]
+
+    def push(self, db, *, deliveries=0, ship=0):
+        """At once in ``db``: confirm ``deliveries`` deliveries of the 3PL
+        warehouse, validate those of ``ship`` imported Shopify orders.
+        ``(3PL picking ids, Shopify picking ids)``."""
+        commands = []
+        if deliveries:
+            commands += ["deliveries", deliveries]
+        if ship:
+            commands += ["ship", ship]
+        if not commands:
+            return [], []
+        done = self._fixture(db, *commands)
+        return done.get("picking_ids", []), done.get("shipped_picking_ids", [])
 
     def drop(self):
         dropdb(self.template)
@@ -728,34 +749,61 @@ def wait_until(predicate, timeout, interval=0.2):
 # ----------------------------------------------------------------------
 class FlakyFaults(sim_faults.Faults):
     """A remote failing ``rate`` of its calls at random (429 with
-    Retry-After, 500, 502, 503) and, ``timeouts`` times, holding a call past
-    the client's read timeout; the queued faults of the base class are
-    taken first. Set ``enabled`` false to stop failing."""
+    Retry-After, 500, 502, 503, or one of the remote's own ``answers``,
+    faults by name such as Shopify's ``THROTTLED``, drawn for
+    ``answer_share`` of the failures, by default as often as each status)
+    and, ``timeouts`` times, holding a call past the client's read timeout;
+    the queued faults of the base class are taken first. ``taken`` counts
+    them by status, name or ``timeout``. Set ``enabled`` false to stop
+    failing."""
 
     STATUSES = (429, 500, 502, 503)
 
-    def __init__(self, rate, *, timeouts=0, timeout_delay=31.0, seed=0):
+    def __init__(  # noqa: PLR0913 - the settings of the faults
+        self,
+        rate,
+        *,
+        timeouts=0,
+        timeout_delay=31.0,
+        seed=0,
+        answers=None,
+        answer_share=None,
+    ):
         super().__init__()
         self.rate = rate
         self.timeouts = timeouts
         self.timeout_delay = timeout_delay
         self.random = random.Random(seed)
+        self.answers = dict(answers or {})
+        if answer_share is None:
+            answer_share = len(self.answers) / (len(self.answers) + len(self.STATUSES))
+        self.answer_share = answer_share
         self.enabled = True
         self.taken = {}
+
+    def _kind(self, fault):
+        if fault.timeout:
+            return "timeout"
+        names = [name for name, answer in self.answers.items() if answer == fault]
+        return names[0] if names else fault.status
+
+    def _draw(self):
+        if self.timeouts:
+            self.timeouts -= 1
+            return sim_faults.Fault(None, delay=self.timeout_delay)
+        if self.answers and self.random.random() < self.answer_share:
+            return self.answers[self.random.choice(sorted(self.answers))]
+        status = self.random.choice(self.STATUSES)
+        retry_after = 1 if status in (429, 503) else None
+        return sim_faults.Fault(status, retry_after=retry_after)
 
     def take(self):
         fault = super().take()
         with self._lock:
             if fault is None and self.enabled and self.random.random() < self.rate:
-                if self.timeouts:
-                    self.timeouts -= 1
-                    fault = sim_faults.Fault(None, delay=self.timeout_delay)
-                else:
-                    status = self.random.choice(self.STATUSES)
-                    retry_after = 1 if status in (429, 503) else None
-                    fault = sim_faults.Fault(status, retry_after=retry_after)
+                fault = self._draw()
             if fault is not None:
-                kind = "timeout" if fault.timeout else fault.status
+                kind = self._kind(fault)
                 self.taken[kind] = self.taken.get(kind, 0) + 1
         return fault
 

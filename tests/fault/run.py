@@ -1,13 +1,16 @@
 """Run the fault scenarios and print their figures (``make fault``).
 
     python3 -m fault.run [--profile full|short] [--only duplicates,kill,...]
-        [--restart-postgres] [--keep-db] [--size NAME=VALUE ...]
+        [--restart-postgres] [--keep-db] [--port-base PORT] [--size NAME=VALUE ...]
 
 (from ``tests/``, as ``tools/fault.sh`` does). ``--restart-postgres``
 restarts the machine's PostgreSQL server in the connection-loss scenario
 (every database on it loses its connections); without it the scenario cuts
 the server's own connections. ``--size`` changes one size of the profile
-(``--size documents=200``). Exit status 0 only when every check passed.
+(``--size documents=200``). ``--port-base`` moves the ports of the run
+(Odoo's HTTP port, then the simulators' at +10 and +11; short: 8600, full:
+8650), for a run beside another one on the same machine; ``FAULT_DB_PREFIX``
+renames its databases likewise. Exit status 0 only when every check passed.
 """
 
 import argparse
@@ -32,19 +35,8 @@ def odoo_paths():
     module.initialize_sys_path()
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=("full", "short"), default="full")
-    parser.add_argument("--only", help="comma-separated scenarios")
-    parser.add_argument("--restart-postgres", action="store_true")
-    parser.add_argument("--keep-db", action="store_true")
-    parser.add_argument("--size", action="append", default=[], metavar="NAME=VALUE")
-    args = parser.parse_args(argv)
-    odoo_paths()
-    # the simulators' access lines
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    from . import harness, scenarios  # noqa: PLC0415
-
+def chosen_profile(parser, args, harness):
+    """The profile of the command line, with its ``--size`` and ports."""
     profile = harness.FULL if args.profile == "full" else harness.SHORT
     sizes = {}
     fields = {f.name: f.type for f in dataclasses.fields(profile)}
@@ -54,7 +46,26 @@ def main(argv=None):
             parser.error(f"no size {name!r}: {', '.join(sorted(fields))}")
         kind = type(getattr(profile, name))
         sizes[name] = kind(value) if kind is not bool else value in ("1", "true")
-    profile = harness.scaled(profile, restart_postgres=args.restart_postgres, **sizes)
+    if args.port_base:
+        sizes["port_base"] = args.port_base
+    return harness.scaled(profile, restart_postgres=args.restart_postgres, **sizes)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", choices=("full", "short"), default="full")
+    parser.add_argument("--only", help="comma-separated scenarios")
+    parser.add_argument("--restart-postgres", action="store_true")
+    parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--port-base", type=int, metavar="PORT")
+    parser.add_argument("--size", action="append", default=[], metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    odoo_paths()
+    # the simulators' access lines
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    from . import harness, scenarios  # noqa: PLC0415
+
+    profile = chosen_profile(parser, args, harness)
     chosen = list(scenarios.SCENARIOS) + ["apis"]
     if args.only:
         chosen = [name.strip() for name in args.only.split(",")]

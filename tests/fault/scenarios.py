@@ -12,9 +12,9 @@ them at the short profile's sizes (``make test``).
   restarted;
 - :func:`connection_loss`: the server's PostgreSQL connections cut during
   intake (or PostgreSQL itself restarted, when the profile says so);
-- :func:`remote_faults`: the 3PL answering 429/5xx or timing out on a
-  share of the calls, then down for an outage, while fulfilment requests
-  are sent;
+- :func:`remote_faults`: the 3PL and Shopify answering 429/5xx (Shopify
+  THROTTLED too) or timing out on a share of the calls, then down for an
+  outage, while fulfilment requests and fulfilments are sent;
 - :func:`flash_sale`: orders at a steady high rate for minutes;
 - :func:`schemathesis_apis` (in :mod:`.apis`): generated requests against
   the POS and 3PL OpenAPI documents.
@@ -30,7 +30,7 @@ from odoo.addons.retail_3pl.simulator import GenericProviderSimulator
 from odoo.addons.retail_connector_base import simulator as sim_base
 from odoo.addons.retail_pos.simulator.tills import TillSimulator
 from odoo.addons.retail_shopify.simulator.schema import schema_path
-from odoo.addons.retail_shopify.simulator.shopify import ShopifySimulator
+from odoo.addons.retail_shopify.simulator.shopify import ShopifySimulator, SpentBucket
 
 from . import fixture
 from .harness import (
@@ -492,38 +492,228 @@ def connection_loss(profile, fdb, workdir):
     )
 
 
-def remote_faults(profile, fdb, workdir):
-    """Fulfilment requests to a 3PL failing ``failure_rate`` of its calls
-    (429, 500, 502, 503, timeouts) and down ``outage_seconds``."""
+#: how far short of a call's cost a THROTTLED call finds Shopify's bucket:
+#: a second of the simulator's restore rate, within what the client waits
+THROTTLE_SHORT_BY = 100
+#: what a remote answering 429/5xx, timing out or down makes the server log
+REMOTE_NOISE = (*KILL_NOISE, "Circuit", "circuit", "Retry", "retry")
+#: the jobs sending to the remotes
+THREEPL_REQUEST = ("retail.3pl.picking", "_threepl_job")
+SHOPIFY_EXPORT = ("shopify.backend", "_retail_export_job")
+
+
+def shopify_deliveries_open(database, backend_id):
+    """Outgoing deliveries of the store's imported orders still to ship."""
+    return database.value(
+        "SELECT count(*) FROM stock_picking p"
+        " JOIN shopify_sale_order b ON b.odoo_id = p.sale_id"
+        " JOIN stock_picking_type t ON t.id = p.picking_type_id"
+        " WHERE b.backend_id = %s AND t.code = 'outgoing'"
+        " AND p.state NOT IN ('done', 'cancel')",
+        (backend_id,),
+    )
+
+
+def jobs_of(database, model, method):
+    """``{state: [jobs, most tries of one]}`` of the jobs ``model.method``
+    (queue_job counts every run in ``retry``, the one that succeeds too)."""
+    rows = database.execute(
+        "SELECT state, count(*), max(retry) FROM queue_job"
+        " WHERE model_name = %s AND method_name = %s GROUP BY state",
+        (model, method),
+    )
+    return {state: [count, tries] for state, count, tries in rows}
+
+
+def reconciliations(database):
+    """``{state: runs}`` of the Shopify order reconciliation."""
+    return database.counts(
+        "SELECT state, count(*) FROM retail_sync_run"
+        " WHERE backend_model = 'shopify.backend' GROUP BY state"
+    )
+
+
+def remote_faults(profile, fdb, workdir):  # noqa: PLR0915 - one timeline
+    """Work pushed to a 3PL and to Shopify failing ``failure_rate`` of their
+    calls (429, 500, 502, 503, timeouts; Shopify's THROTTLED too), then both
+    down ``outage_seconds`` while more work is pushed to them.
+
+    The timeline: the 3PL's first deliveries are confirmed before the
+    server starts, and requested under faults while the Shopify orders are
+    imported and the order reconciliation the scheduler starts with the
+    server reads them (Shopify fault-free: neither is under test here). Then
+    one Shopify delivery is shipped while the shop answers THROTTLED
+    ``circuit_threshold`` times in a row: a THROTTLED answer comes with HTTP
+    200, so the circuit counts it as an answer, never as a failure, and
+    stays closed; the client waits for the bucket once inline, a second
+    THROTTLED in a row postpones the export job (one of its tries). Then
+    Shopify fails at random too and the next deliveries are shipped. Then
+    both remotes go down; the rest of the 3PL deliveries and of the Shopify
+    ones are pushed during the outage, which opens both circuits; once the
+    remotes are back, the circuits close and the work drains.
+    """
     count = profile.remote_orders
+    shipments = profile.shopify_fulfilments
+    during_outage = (count // 3, shipments // 3)
+    throttled_shipments = 1
     result = Result(
-        f"remote faults: {count} fulfilment requests, {profile.failure_rate:.0%} "
-        f"of calls failing, {profile.outage_seconds:g}s outage"
+        f"remote faults: {count} 3PL fulfilment requests and {shipments} Shopify "
+        f"fulfilments, {profile.failure_rate:.0%} of calls failing, "
+        f"{profile.outage_seconds:g}s outage"
     )
     db = fdb.clone("remote")
+    ids = fdb.fixture
+    backend_id = ids["shopify_backend_id"]
     faults = FlakyFaults(profile.failure_rate, timeouts=profile.timeouts)
     provider = threepl_simulator(profile, faults)
-    picking_ids = fdb.deliveries(db, count)
+    throttled = SpentBucket(short_by=THROTTLE_SHORT_BY)
+    # THROTTLED is how Shopify's GraphQL API says a shop is busy: half of
+    # its failures, the other half HTTP ones
+    shop_faults = FlakyFaults(
+        profile.failure_rate,
+        timeouts=profile.timeouts,
+        answers={"THROTTLED": throttled},
+        answer_share=0.5,
+    )
+    shop_faults.enabled = False
+    shop, variants = shopify_simulator()
+    shop.faults = shop_faults
+    picking_ids = fdb.deliveries(db, count - during_outage[0])
+    from odoo.addons.retail_shopify.simulator import server as shopify_server  # noqa: PLC0415
+
+    def shop_throttled():
+        return sum(1 for call in shop.calls if call.outcome == "throttled")
+
+    phases = result.figures["phase seconds"] = {}
+    clock = [time.monotonic()]
+
+    def phase(name):
+        now = time.monotonic()
+        phases[name] = round(now - clock[0], 1)
+        clock[0] = now
+
     with (
         served(provider, profile.threepl_port) as remote,
+        served(shop, profile.shopify_port, shopify_server.serve) as shop_remote,
         CircuitWatch(db, "circuit:retail.3pl.provider:") as circuit,
+        CircuitWatch(db, "circuit:shopify.backend:") as shop_circuit,
         OdooServer(profile, db, workdir / "remote") as server,
         Database(db) as database,
     ):
-        wait_until(lambda: len(provider.orders) >= count // 3, profile.drain_timeout)
-        remote.outage()
-        outage_started = time.monotonic()
-        time.sleep(profile.outage_seconds)
-        remote.restore()
-        result.figures["outage seconds"] = round(time.monotonic() - outage_started, 1)
-        wait_until(lambda: len(provider.orders) >= count, profile.drain_timeout, 0.5)
-        check_drained(
-            result,
-            database,
-            profile,
-            server,
-            (*KILL_NOISE, "Circuit", "circuit", "Retry", "retry"),
+        phase("start")
+        report = Senders(
+            shopify_orders(shop, variants, server, backend_id, shipments),
+            concurrency=profile.senders,
+        ).run()
+        result.check(
+            f"the {shipments} Shopify orders delivered",
+            len(report.acknowledged) == shipments,
+            str(report.figures()),
         )
+        imported = wait_until(
+            lambda: shopify_deliveries_open(database, backend_id) >= shipments,
+            profile.drain_timeout,
+            0.5,
+        )
+        result.check(
+            f"the {shipments} Shopify orders imported, each with its delivery",
+            imported,
+            str(shopify_deliveries_open(database, backend_id)),
+        )
+        wait_until(
+            lambda: (runs := reconciliations(database)) and "running" not in runs,
+            profile.drain_timeout,
+            0.5,
+        )
+        reconciled = set(reconciliations(database)) == {"done"}
+        result.figures["order reconciliations before the faults"] = reconciliations(
+            database
+        )
+        result.check(
+            "the order reconciliation the server starts with done before the faults",
+            reconciled,
+            str(reconciliations(database)),
+        )
+        phase("Shopify orders imported")
+        # THROTTLED in a row, no other fault: the circuit stays closed
+        shop.spend_bucket_next(profile.circuit_threshold, THROTTLE_SHORT_BY)
+        fdb.push(db, ship=throttled_shipments)
+        wait_until(
+            lambda: len(shop.fulfillments) >= throttled_shipments,
+            profile.drain_timeout,
+        )
+        in_a_row = shop_throttled()
+        queued = dict(shop_faults.taken)
+        seen = list(shop_circuit.seen)
+        result.figures["THROTTLED in a row"] = {
+            "answers": in_a_row,
+            "circuit states seen": seen,
+            "export jobs": jobs_of(database, *SHOPIFY_EXPORT),
+        }
+        result.check(
+            f"THROTTLED {profile.circuit_threshold} times in a row (the circuit's "
+            "threshold), the circuit stayed closed, the delivery fulfilled",
+            in_a_row >= profile.circuit_threshold
+            and "open" not in seen
+            and len(shop.fulfillments) == throttled_shipments,
+            f"{in_a_row} THROTTLED, circuit {seen}, "
+            f"{len(shop.fulfillments)} fulfilments",
+        )
+        phase("THROTTLED in a row")
+        # Shopify fails at random too
+        shop_faults.enabled = True
+        before = shipments - throttled_shipments - during_outage[1]
+        fdb.push(db, ship=before)
+        result.check(
+            "before the outage: the provider accepted "
+            f"{count - during_outage[0]} requests, Shopify holds "
+            f"{shipments - during_outage[1]} fulfilments",
+            wait_until(
+                lambda: (
+                    len(shop.fulfillments) >= shipments - during_outage[1]
+                    and len(provider.orders) >= count - during_outage[0]
+                ),
+                profile.drain_timeout,
+                0.5,
+            ),
+            f"{len(provider.orders)} and {len(shop.fulfillments)}",
+        )
+        phase("random faults")
+        # both down; more work pushed to them meanwhile
+        remote.outage()
+        shop_remote.outage()
+        outage_started = time.monotonic()
+        pushed, _shipped = fdb.push(
+            db, deliveries=during_outage[0], ship=during_outage[1]
+        )
+        picking_ids += pushed
+        time.sleep(max(0.0, outage_started + profile.outage_seconds - time.monotonic()))
+        remote.restore()
+        shop_remote.restore()
+        result.figures["outage seconds"] = round(time.monotonic() - outage_started, 1)
+        phase("outage")
+        wait_until(
+            lambda: (
+                len(provider.orders) >= count and len(shop.fulfillments) >= shipments
+            ),
+            profile.drain_timeout,
+            0.5,
+        )
+        phase("after the outage")
+        check_drained(result, database, profile, server, REMOTE_NOISE)
+        result.figures["3PL request jobs"] = jobs_of(database, *THREEPL_REQUEST)
+        result.figures["Shopify export jobs"] = jobs_of(database, *SHOPIFY_EXPORT)
+    check_threepl_fulfilled(result, provider, faults, circuit, db, picking_ids)
+    random_faults = {
+        kind: taken - queued.get(kind, 0)
+        for kind, taken in sorted(shop_faults.taken.items(), key=str)
+    }
+    check_shopify_fulfilled(result, shop, random_faults, shop_circuit, db, backend_id)
+    return result
+
+
+def check_threepl_fulfilled(result, provider, faults, circuit, db, picking_ids):  # noqa: PLR0917
+    count = len(picking_ids)
     result.figures["calls answered by the provider"] = len(provider.calls)
     result.figures["injected faults"] = dict(sorted(faults.taken.items(), key=str))
     result.figures["circuit states seen"] = circuit.seen
@@ -550,9 +740,54 @@ def remote_faults(profile, fdb, workdir):
         str(states),
     )
     result.check(
-        "the circuit opened, then closed", circuit.opened_then_closed, str(circuit.seen)
+        "the provider's circuit opened, then closed",
+        circuit.opened_then_closed,
+        str(circuit.seen),
     )
-    return result
+
+
+def check_shopify_fulfilled(result, shop, random_faults, circuit, db, backend_id):  # noqa: PLR0917
+    """``random_faults``: those Shopify took at random, by kind."""
+    throttled = sum(1 for call in shop.calls if call.outcome == "throttled")
+    result.figures["calls answered by Shopify"] = len(shop.calls)
+    result.figures["Shopify injected faults at random"] = random_faults
+    result.figures["Shopify THROTTLED answers"] = throttled
+    result.figures["Shopify circuit states seen"] = circuit.seen
+    result.check(
+        "Shopify answered THROTTLED and failed calls at random too",
+        random_faults.get("THROTTLED", 0) > 0
+        and sum(v for k, v in random_faults.items() if k != "THROTTLED") > 0,
+        f"{throttled} THROTTLED, {random_faults} at random",
+    )
+    orders = list(shop.orders.values())
+    per_order = sorted({len(order["_fulfillments"]) for order in orders})
+    result.check(
+        f"Shopify holds one fulfilment for each of the {len(orders)} orders",
+        per_order == [1] and len(shop.fulfillments) == len(orders),
+        f"{len(shop.fulfillments)} fulfilments, {per_order} per order",
+    )
+    with Database(db) as database:
+        states = database.counts(
+            "SELECT sync_state, count(*) FROM shopify_fulfillment"
+            " WHERE backend_id = %s GROUP BY sync_state",
+            (backend_id,),
+        )
+        recorded = database.value(
+            "SELECT count(DISTINCT external_id) FROM shopify_fulfillment"
+            " WHERE backend_id = %s",
+            (backend_id,),
+        )
+    result.figures["Shopify fulfilment bindings"] = states
+    result.check(
+        f"the {len(orders)} deliveries recorded as fulfilled in Shopify",
+        states == {"synced": len(orders)} and recorded == len(orders),
+        f"{states}, {recorded} fulfilment ids",
+    )
+    result.check(
+        "the Shopify circuit opened, then closed",
+        circuit.opened_then_closed,
+        str(circuit.seen),
+    )
 
 
 def flash_sale(profile, fdb, workdir):

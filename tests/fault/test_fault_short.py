@@ -78,7 +78,23 @@ class TestFaultShortProfile(unittest.TestCase):
         self.assert_scenario(connection_loss(self.profile, self.fdb, self.workdir))
 
     def test_remote_faults_and_outage(self):
-        self.assert_scenario(remote_faults(self.profile, self.fdb, self.workdir))
+        """The 3PL and Shopify failing a share of their calls (Shopify
+        answering THROTTLED too), then both down while work is pushed to
+        them: every request and fulfilment arrives once, no job fails or
+        spends all its tries, both circuits open and close again; THROTTLED
+        answers in a row leave the circuit closed (HTTP 200: an answer)."""
+        result = remote_faults(self.profile, self.fdb, self.workdir)
+        self.assert_scenario(result)
+        self.assertGreater(result.figures["Shopify THROTTLED answers"], 0)
+        for states in (
+            result.figures["circuit states seen"],
+            result.figures["Shopify circuit states seen"],
+        ):
+            self.assertIn("open", states)
+            self.assertEqual(states[-1], "closed")
+        self.assertNotIn(
+            "open", result.figures["THROTTLED in a row"]["circuit states seen"]
+        )
 
     def test_flash_sale(self):
         self.assert_scenario(flash_sale(self.profile, self.fdb, self.workdir))

@@ -118,11 +118,13 @@ class Simulator:
 
         The call is logged (outcome ``injected_failure``, with ``call``'s
         fields); a timeout is then raised as
-        :class:`~.faults.SimulatedTimeout`.
+        :class:`~.faults.SimulatedTimeout`. A fault of the simulator's own
+        kind (``fails_call`` false) is returned unlogged: the endpoint
+        applies it, then answers and logs the call as usual.
         """
         fault = self.faults.take()
-        if fault is None:
-            return None
+        if fault is None or not fault.fails_call:
+            return fault
         self.calls.record(status=fault.status, outcome="injected_failure", **call)
         fault.raise_timeout()
         return fault

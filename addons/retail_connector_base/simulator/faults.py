@@ -11,6 +11,12 @@ A timeout is raised as :class:`SimulatedTimeout` out of the simulator's
 adapter raises ``requests``' ``ReadTimeout`` when the client's read timeout is
 shorter than the delay (and answers 504 at once otherwise, without waiting),
 the loopback server holds the request ``delay`` seconds and answers 504.
+
+A simulator may have faults of its own kind, subclasses of :class:`Fault`
+whose ``fails_call`` is false (``add_next`` queues them): such a fault
+changes the remote instead of failing the call, and the call is answered as
+the changed remote answers it (Shopify's cost bucket found spent, answered
+``THROTTLED``).
 """
 
 import http
@@ -62,6 +68,13 @@ class Fault:
         if self.timeout:
             raise SimulatedTimeout(self.delay)
 
+    @property
+    def fails_call(self):
+        """Whether the call is answered with this failure (a status or a
+        timeout); false for a simulator's own kind of fault, which its
+        endpoint applies to the remote before answering the call."""
+        return True
+
 
 class Faults:
     """The queue of failures the next calls answer."""
@@ -102,6 +115,13 @@ class Faults:
         if delay <= 0:
             raise ValueError(f"a timeout needs a positive delay, not {delay}")
         self._add(n, Fault(None, delay=float(delay)))
+
+    def add_next(self, n, fault):
+        """Let the next ``n`` calls take ``fault`` (a :class:`Fault`, such as
+        a simulator's own kind)."""
+        if not isinstance(fault, Fault):
+            raise TypeError(f"{fault!r} is not a Fault")
+        self._add(n, fault)
 
     def take(self):
         """The fault of this call (the oldest queued), or None."""

@@ -1,9 +1,11 @@
 import threading
 import unittest
+from dataclasses import dataclass
 
 import requests
 
 from odoo.addons.retail_connector_base.simulator import (
+    Fault,
     ManualClock,
     Receiver,
     SimulatedTimeout,
@@ -12,6 +14,17 @@ from odoo.addons.retail_connector_base.simulator import (
     locked,
     mount,
 )
+
+
+@dataclass(frozen=True)
+class Reset(Fault):
+    """A fault of the counter's own kind: the counter is found at zero."""
+
+    status: int | None = 200
+
+    @property
+    def fails_call(self):
+        return False
 
 
 class Counter(Simulator):
@@ -111,6 +124,17 @@ class TestSimulator(unittest.TestCase):
                 (None, "injected_failure"),
                 (200, "ok"),
             ],
+        )
+
+    def test_a_fault_of_its_own_kind_is_returned_unlogged(self):
+        self.sim.faults.add_next(1, Reset())
+        self.sim.fail_next(1, 503)
+        self.assertEqual(self.sim._take_fault(method="GET", path="/"), Reset())
+        self.assertEqual(len(self.sim.calls), 0)
+        self.assertEqual(self.sim._take_fault(method="GET", path="/"), Fault(503, 1))
+        self.assertEqual(
+            [(c.status, c.outcome) for c in self.sim.calls],
+            [(503, "injected_failure")],
         )
 
     def test_outbox_delivers_to_the_routes_with_retries(self):

@@ -61,6 +61,17 @@ class TestFaults(unittest.TestCase):
             faults.time_out_next(1, delay=0)
         self.assertEqual(len(faults), 0)
 
+    def test_add_next_queues_any_fault(self):
+        faults = Faults()
+        faults.add_next(2, Fault(502))
+        self.assertEqual([faults.take() for _i in range(3)], [Fault(502)] * 2 + [None])
+        self.assertTrue(Fault(502).fails_call)
+        with self.assertRaises(TypeError):
+            faults.add_next(1, 502)
+        with self.assertRaises(ValueError):
+            faults.add_next(-1, Fault(502))
+        self.assertEqual(len(faults), 0)
+
     def test_clear(self):
         faults = Faults()
         faults.fail_next(3)

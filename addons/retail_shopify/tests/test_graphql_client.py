@@ -9,6 +9,11 @@ import requests
 import responses
 
 from odoo.addons.retail_connector_base.services import errors
+from odoo.addons.retail_connector_base.services.circuit_breaker import (
+    OPEN,
+    CircuitBreaker,
+    CircuitState,
+)
 from odoo.addons.retail_shopify.services import cost, graphql_client, operations
 
 SHOP = "retail-test.myshopify.com"
@@ -97,6 +102,25 @@ class FakeTime:
     def sleep(self, seconds):
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+class MemoryCircuit:
+    """The circuit breaker's rules over a state kept in memory."""
+
+    def __init__(self, breaker, clock):
+        self.breaker = breaker
+        self.clock = clock
+        self.state = CircuitState()
+
+    def allow(self):
+        self.state, wait = self.breaker.check(self.state, self.clock())
+        return wait
+
+    def success(self):
+        self.state = self.breaker.on_success(self.state)
+
+    def failure(self):
+        self.state = self.breaker.on_failure(self.state, self.clock())
 
 
 def write_operations(directory, files):
@@ -260,6 +284,24 @@ class TestExecute(ClientCase):
             self.client.execute("ShopInfo")
         self.assertEqual(caught.exception.retry_after, 2.0)
         self.assertEqual(len(self.rsps.calls), 2)
+
+    def test_throttled_answers_are_no_failure_for_the_circuit(self):
+        """THROTTLED comes with HTTP 200: the circuit counts an answer, as a
+        success (the client waits for the bucket instead); 5xx count as
+        failures."""
+        circuit = MemoryCircuit(CircuitBreaker(threshold=2), self.time.clock)
+        client = self.make_client(circuit=circuit)
+        self.reply(*[throttled(requested=100, available=20)] * 4)
+        self.reply({}, {}, status=503)
+        for _attempt in range(2):
+            with self.assertRaises(errors.RateLimitedError):
+                client.execute("ShopInfo")
+        self.assertEqual(len(self.rsps.calls), 4)
+        self.assertEqual(circuit.state, CircuitState())
+        with self.assertRaises(errors.CircuitOpenError):
+            client.execute("ShopInfo")
+        self.assertEqual(len(self.rsps.calls), 6)
+        self.assertEqual(circuit.state.state, OPEN)
 
     def test_cost_accounting(self):
         self.reply(

@@ -193,6 +193,36 @@ class TestCost(SimulatorCase):
             [c.outcome for c in sim.calls], ["ok", "ok", "throttled", "ok"]
         )
 
+    def test_an_injected_spent_bucket_answers_throttled_until_it_refills(self):
+        self.sim.spend_bucket_next(1, short_by=20)
+        self.sim.spend_bucket_next(1)
+        self.assertEqual(len(self.sim.faults), 2)
+        query, variables = document("Locations"), {"first": 50}
+
+        def throttled():
+            status, body = self.post(query, variables)
+            self.assertEqual(status, 200)
+            self.assertNotIn("data", body)
+            self.assertEqual(body["errors"][0]["extensions"]["code"], "THROTTLED")
+            self.assertEqual(body["extensions"]["cost"]["requestedQueryCost"], 53)
+            return body["extensions"]["cost"]["throttleStatus"]["currentlyAvailable"]
+
+        # 20 points short of the 53 the query costs, then empty
+        self.assertEqual(throttled(), 33)
+        self.assertEqual(throttled(), 0)
+        self.assertEqual(len(self.sim.faults), 0)
+        # 100 points a second: 30 after 0.305 s, 55 after 0.555 s
+        self.clock.advance(0.305)
+        self.assertEqual(throttled(), 30)
+        self.clock.advance(0.25)
+        status, body = self.post(query, variables)
+        self.assertIn("data", body)
+        # logged once each, as the bucket answered them
+        self.assertEqual(
+            [c.outcome for c in self.sim.calls],
+            ["throttled", "throttled", "throttled", "ok"],
+        )
+
     def test_query_above_the_single_query_limit_is_refused(self):
         status, body = self.post(
             "query Huge { products(first: 250) { nodes { variants(first: 250) "

@@ -30,7 +30,7 @@ The schema of the pinned API version comes from :mod:`..schema`; the
 version is ``services/version.py``'s ``API_VERSION``.
 """
 
-from .engine import INVALID_TOKEN, MAX_QUERY_COST, GraphQLCall
+from .engine import INVALID_TOKEN, MAX_QUERY_COST, GraphQLCall, SpentBucket
 from .store import DEFAULT_SECRET, DEFAULT_TOKEN, ShopifySimulator
 from .values import legacy_id
 from .webhooks import graphql_topic
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_QUERY_COST",
     "GraphQLCall",
     "ShopifySimulator",
+    "SpentBucket",
     "graphql_topic",
     "legacy_id",
 ]

@@ -4,7 +4,9 @@
 the way Shopify does:
 
 - the access token is checked (HTTP 401 with Shopify's message otherwise);
-  then an injected fault, if any, answers instead (``sim.fail_next``);
+  then an injected fault, if any, answers instead (``sim.fail_next``), but
+  a :class:`SpentBucket` (``sim.spend_bucket_next``), which spends the cost
+  bucket before the call is charged: the bucket answers it ``THROTTLED``;
 - every document is parsed and validated against Shopify's published schema
   of the version (:mod:`..schema`); validation errors are answered with HTTP
   200, an ``errors`` list and no ``data``;
@@ -70,7 +72,7 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values
 
-from odoo.addons.retail_connector_base.simulator import Call, locked
+from odoo.addons.retail_connector_base.simulator import Call, Fault, locked
 
 from .values import _parse_time
 
@@ -390,6 +392,11 @@ class _LeakyBucket:
         self.level -= cost
         return True
 
+    def spend_to(self, level):
+        """Leave ``level`` points at most (other apps spent the others)."""
+        self._restore()
+        self.level = max(0.0, min(self.level, float(level)))
+
     def refund(self, amount):
         self._restore()
         self.level = min(self.size, self.level + max(0, amount))
@@ -401,6 +408,24 @@ class _LeakyBucket:
             "currentlyAvailable": int(self.level),
             "restoreRate": self.rate,
         }
+
+
+@dataclass(frozen=True)
+class SpentBucket(Fault):
+    """An injected fault of the GraphQL endpoint: the call finds the shop's
+    cost bucket spent by other apps of the shop, empty or (``short_by``)
+    that many points short of what the call costs, and is answered
+    ``THROTTLED`` as Shopify answers it: HTTP 200, ``errors[].extensions.code``
+    THROTTLED, the bucket in ``extensions.cost.throttleStatus``. The bucket
+    then refills at its restore rate: a client waiting ``short_by`` over the
+    restore rate is answered."""
+
+    status: int | None = 200
+    short_by: float | None = None
+
+    @property
+    def fails_call(self):
+        return False
 
 
 @dataclass(frozen=True)
@@ -421,6 +446,12 @@ class GraphQLEndpoint:
     """``POST /admin/api/<version>/graphql.json``: access, cost and execution."""
 
     call_type = GraphQLCall
+
+    def spend_bucket_next(self, n=1, short_by=None):
+        """Let the next ``n`` GraphQL requests find the cost bucket spent
+        (empty, or ``short_by`` points short of their cost): each is
+        answered ``THROTTLED`` (see :class:`SpentBucket`)."""
+        self.faults.add_next(n, SpentBucket(short_by=short_by))
 
     @locked
     def throttle_status(self):
@@ -496,7 +527,7 @@ class GraphQLEndpoint:
                 405, {"errors": "Method Not Allowed"}, {"Allow": "POST"}
             )
         fault = self._take_fault(method=method, path=route)
-        if fault is not None:
+        if fault is not None and not isinstance(fault, SpentBucket):
             return self._respond(
                 fault.status, {"errors": fault.phrase}, fault.headers()
             )
@@ -519,7 +550,10 @@ class GraphQLEndpoint:
             return self._respond(
                 400, {"errors": {"query": "Required parameter missing or invalid"}}
             )
-        return self._graphql(request, query, variables, payload.get("operationName"))
+        spent = fault if isinstance(fault, SpentBucket) else None
+        return self._graphql(
+            request, query, variables, payload.get("operationName"), spent=spent
+        )
 
     def _invalid(self, request, errors, name, variables, requested=0):
         self._log(request, "invalid", 200, name, variables, requested, 0)
@@ -528,7 +562,7 @@ class GraphQLEndpoint:
             {"errors": errors, "extensions": {"cost": self._cost_block(requested, 0)}},
         )
 
-    def _graphql(self, request, query, variables, operation_name):
+    def _graphql(self, request, query, variables, operation_name, *, spent=None):
         try:
             document = graphql.parse(query)
         except GraphQLError as exc:
@@ -572,6 +606,10 @@ class GraphQLEndpoint:
                         }
                     ]
                 },
+            )
+        if spent is not None:
+            self._bucket.spend_to(
+                0 if spent.short_by is None else requested - spent.short_by
             )
         if not self._bucket.take(requested):
             log("throttled")
