@@ -126,6 +126,7 @@ class KeptFake:
 
 class TestKeptConnection(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.opened = []
         self.pid = 100
 
