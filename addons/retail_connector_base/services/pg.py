@@ -108,3 +108,20 @@ class KeptConnection:
         if connection is not None and not connection.closed:
             with contextlib.suppress(psycopg2.Error):
                 connection.close()
+
+
+#: server codes of a connection the server ended (an administrator, a
+#: crash or a shutdown), besides class 08 (connection exceptions)
+CONNECTION_ENDED_PGCODES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def connection_lost(exc):
+    """Whether ``exc`` says the database connection itself was lost (the
+    server restarted, the backend was terminated, the socket closed), not
+    that a statement failed."""
+    if isinstance(exc, psycopg2.InterfaceError):
+        return True
+    if isinstance(exc, psycopg2.OperationalError):
+        code = exc.pgcode
+        return code is None or code.startswith("08") or code in CONNECTION_ENDED_PGCODES
+    return False

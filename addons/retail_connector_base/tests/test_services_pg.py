@@ -6,6 +6,7 @@ from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_INTR
 
 from odoo.addons.retail_connector_base.services.pg import (
     KeptConnection,
+    connection_lost,
     short_transaction,
 )
 
@@ -171,3 +172,36 @@ class TestKeptConnection(unittest.TestCase):
         self.assertEqual(len(self.opened), 2)
         self.assertEqual(parent.close_calls, 0)
         self.assertEqual(self.opened[1].executed, [("SELECT 2", None)])
+
+
+class CodedError(psycopg2.OperationalError):
+    """An OperationalError carrying a server code (psycopg2 sets it from the
+    server's answer; it cannot be given to the constructor)."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+    @property
+    def pgcode(self):
+        return self.code
+
+
+class TestConnectionLost(unittest.TestCase):
+    def test_a_lost_connection_is_told_from_a_failed_statement(self):
+        for exc in (
+            psycopg2.InterfaceError("cursor already closed"),
+            psycopg2.OperationalError("server closed the connection unexpectedly"),
+            CodedError("57P01"),  # terminated by an administrator
+            CodedError("08006"),  # connection failure
+        ):
+            with self.subTest(exc=str(exc)):
+                self.assertTrue(connection_lost(exc))
+        for exc in (
+            CodedError("40001"),  # serialization failure: Odoo retries it
+            CodedError("55P03"),  # lock not available
+            psycopg2.IntegrityError("duplicate key"),
+            ValueError("x"),
+        ):
+            with self.subTest(exc=str(exc)):
+                self.assertFalse(connection_lost(exc))

@@ -13,7 +13,8 @@ from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user
 
-from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.controllers.main import RunJobController
+from odoo.addons.queue_job.exception import FailedJobError, RetryableJobError
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.controllers.queue_job import (
@@ -114,6 +115,34 @@ class TestCorrelationIds(RetailTestCase):
 
 
 class TestJobRunner(RetailTestCase):
+    def test_a_lost_database_connection_postpones_the_job(self):
+        event, _c = self.accept(self.partner_payload(), key="lost-1")
+        self.Event._retail_dispatch()
+        job = Job.load(self.env, event.job_uuid)
+        job.retry = 1
+
+        def cut(_cls, _env, _job):
+            raise psycopg2.InterfaceError("cursor already closed")
+
+        with patch.object(RunJobController, "_try_perform_job", classmethod(cut)):
+            with self.assertRaises(RetryableJobError) as caught:
+                RetailRunJobController._try_perform_job(self.env, job)
+            self.assertIn("connection was lost", str(caught.exception))
+            # its last try: failed like any job out of tries
+            job.retry = job.max_retries
+            with self.assertRaises(FailedJobError):
+                RetailRunJobController._try_perform_job(self.env, job)
+
+        def fails(_cls, _env, _job):
+            raise psycopg2.errors.UniqueViolation("duplicate key")
+
+        # a failed statement is not a lost connection
+        with (
+            patch.object(RunJobController, "_try_perform_job", classmethod(fails)),
+            self.assertRaises(psycopg2.IntegrityError),
+        ):
+            RetailRunJobController._try_perform_job(self.env, job)
+
     def test_the_runner_runs_a_job_and_its_failure_as_the_work_of_its_id(self):
         # a name that is not text: the handler crashes (unforeseen payload)
         event, _c = self.accept(self.partner_payload(name={"first": "A"}), key="k1")
