@@ -22,6 +22,20 @@ from odoo.addons.retail_connector_base.services.signatures import hmac_sha256_di
 from .common import RetailCommittedCase, RetailHttpCase, RetailTestCase
 
 
+def ingest(backend, topic, key, body, **backend_columns):
+    """Store ``body`` (text) as the intake does: ``(outcome, event id)``."""
+    return backend.env["retail.event"]._ingest(
+        backend,
+        topic=topic,
+        event_key=key,
+        payload=body,
+        headers={},
+        remote_ref=None,
+        body_sha256=hashlib.sha256(body.encode()).hexdigest(),
+        **backend_columns,
+    )
+
+
 @tagged("post_install", "-at_install")
 class TestIntakeDispatchHttp(RetailHttpCase):
     """The request stores the delivery; the dispatcher queues its job."""
@@ -111,17 +125,14 @@ class TestIngestStatement(RetailTestCase):
 
     def ingest(self, key, topic="partner/upsert", body=None):
         body = body or json.dumps({"id": key, "name": "Stored once"})
-        return self.Event._ingest(
+        # the backend's columns, read by the intake with its others
+        return ingest(
             self.backend,
-            # read by the intake with its other columns (BackendView)
+            topic,
+            key,
+            body,
             card_id=self.backend.retail_card_id.id,
             company_id=self.backend.company_id.id,
-            topic=topic,
-            event_key=key,
-            payload=body,
-            headers={},
-            remote_ref=None,
-            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
         )
 
     def test_a_new_delivery_is_one_statement_a_duplicate_two(self):
@@ -167,15 +178,7 @@ class TestBodyClassRace(RetailCommittedCase):
             self.backend = self.create_backend(env, name="Relabel race feed")
 
     def ingest(self, env, topic, key, body):
-        return env["retail.event"]._ingest(
-            self.backend.with_env(env),
-            topic=topic,
-            event_key=key,
-            payload=body,
-            headers={},
-            remote_ref=None,
-            body_sha256=hashlib.sha256(body.encode()).hexdigest(),
-        )
+        return ingest(self.backend.with_env(env), topic, key, body)
 
     def test_the_database_refuses_the_second_class(self):
         body = json.dumps({"id": "C-1", "name": "Race"})
