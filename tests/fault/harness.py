@@ -147,7 +147,10 @@ FULL = Profile(
     flash_seconds=300.0,
     flash_workers=4,
     api_cases=1000,
-    drain_timeout=1800.0,
+    # the order reconciliation reads every order of the flash sale again
+    # through Shopify's query cost budget (5 orders a page): about half an
+    # hour for 5,000 after the sale, on top of the imports
+    drain_timeout=3600.0,
 )
 
 
