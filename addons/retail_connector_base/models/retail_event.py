@@ -213,9 +213,14 @@ class RetailEvent(models.Model):
         help="Delivery identifier given by the sender; a second delivery with "
         "the same key is recognised as a duplicate.",
     )
-    # customer data: managers only (processing reads them as superuser)
-    payload = fields.Text(string="Raw payload", readonly=True, groups=MANAGER_GROUP)
-    headers = fields.Json(readonly=True, groups=MANAGER_GROUP)
+    # customer data: managers only (processing reads them as superuser).
+    # Fetched together and only when read: a batch of events read for
+    # anything else (the dispatcher, a list, the crons) neither loads nor
+    # decompresses their bodies
+    payload = fields.Text(
+        string="Raw payload", readonly=True, groups=MANAGER_GROUP, prefetch="payload"
+    )
+    headers = fields.Json(readonly=True, groups=MANAGER_GROUP, prefetch="payload")
     headers_text = fields.Text(
         string="Headers (formatted)",
         compute="_compute_headers_text",
@@ -457,11 +462,24 @@ class RetailEvent(models.Model):
         :meth:`~.retail_backend_mixin.RetailBackendMixin._retail_retry_job`.
         """
         self.ensure_one()
+        self._fetch_with_body()
         if not self.correlation_id:
             # stored before events had one
             self.correlation_id = correlation.new_id()
         with self._retail_trace(self.correlation_id):
             return self._process_traced()
+
+    def _fetch_with_body(self):
+        """Read the events' stored fields and their bodies (payload and
+        headers, which are left out of a plain read) in one query."""
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.column_type
+            and field.store
+            and (field.prefetch is True or field.prefetch == "payload")
+        ]
+        self.sudo().fetch(names)
 
     def _process_traced(self):
         if self.state in ("done", "ignored"):

@@ -42,6 +42,7 @@ class JsonLimits:
 
 
 DEFAULT_LIMITS = JsonLimits()
+_CONTAINERS = (dict, list)
 
 
 def _too_deep(limits):
@@ -51,22 +52,32 @@ def _too_deep(limits):
 
 
 def check(document, limits=DEFAULT_LIMITS):
-    """Raise :class:`JsonLimitError` when ``document`` exceeds ``limits``."""
-    stack = [(document, 1)] if isinstance(document, (dict, list)) else []
-    while stack:
-        value, depth = stack.pop()
+    """Raise :class:`JsonLimitError` when ``document`` exceeds ``limits``.
+
+    Walks the document a level at a time, without recursion: the containers
+    of one level, then those they hold (a level is a list, so the depth is
+    counted once per level, not once per container).
+    """
+    level = [document] if isinstance(document, _CONTAINERS) else []
+    depth = 1
+    while level:
         if depth > limits.max_depth:
             raise _too_deep(limits)
-        if len(value) > limits.max_items:
-            kind = "An object" if isinstance(value, dict) else "An array"
-            raise JsonLimitError(
-                f"{kind} of the document has {len(value)} elements, more than "
-                f"the {limits.max_items} allowed."
-            )
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend(
-            (child, depth + 1) for child in children if isinstance(child, (dict, list))
-        )
+        below = []
+        for value in level:
+            if len(value) > limits.max_items:
+                kind = "An object" if isinstance(value, dict) else "An array"
+                raise JsonLimitError(
+                    f"{kind} of the document has {len(value)} elements, more "
+                    f"than the {limits.max_items} allowed."
+                )
+            below += [
+                child
+                for child in (value.values() if isinstance(value, dict) else value)
+                if isinstance(child, _CONTAINERS)
+            ]
+        level = below
+        depth += 1
     return document
 
 

@@ -380,6 +380,29 @@ class TestDispatchBatch(RetailTestCase):
                 self.assertEqual(job[name], reference[name], name)
         self.assertEqual(len(set(batch.mapped("job_uuid"))), 3)
 
+    def test_the_dispatcher_leaves_the_bodies_in_the_database(self):
+        events = self.stored("p1", "p2", "p3")
+        events.invalidate_recordset()
+        self.Event._retail_dispatch()
+        cache = self.env.cache
+        for event in events:
+            self.assertEqual(event.state, "queued")
+            self.assertFalse(cache.contains(event, self.Event._fields["payload"]))
+            self.assertFalse(cache.contains(event, self.Event._fields["headers"]))
+        # read when needed: both, for the whole batch, in one query
+        with self.assertQueryCount(__system__=1):
+            self.assertEqual(len(events.mapped("payload")), 3)
+            events.mapped("headers")
+
+    def test_the_job_reads_its_event_and_body_at_once(self):
+        (event,) = self.stored("p4")
+        event.invalidate_recordset()
+        with self.assertQueryCount(__system__=1):
+            event._fetch_with_body()
+            self.assertTrue(event.payload)
+            self.assertEqual(event.topic, "partner/upsert")
+            self.assertEqual(event.state, "received")
+
     def test_an_event_whose_job_waits_keeps_it(self):
         first, second = self.stored("w1", "w2")
         first._enqueue()
