@@ -340,7 +340,7 @@ def duplicates(profile, fdb, workdir, only=None):
             pos_orders = database.value("SELECT count(*) FROM pos_order")
             ticket_events = database.counts(
                 "SELECT state, count(*) FROM retail_event"
-                " WHERE backend_model = 'retail.pos.store' AND topic = 'ticket'"
+                " WHERE backend_model = 'retail.pos.store' AND topic = 'pos/ticket'"
                 " GROUP BY state"
             )
             result.figures["pos orders"] = pos_orders
