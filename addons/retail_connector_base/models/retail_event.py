@@ -18,6 +18,8 @@ from .retail_backend_mixin import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
+#: prefetch group of an event's body and headers: read only when asked for
+BODY_PREFETCH = "payload"
 PENDING_STATES = ("received", "queued", "processing")
 EVENT_STATES = [
     ("received", "Received"),
@@ -218,9 +220,12 @@ class RetailEvent(models.Model):
     # anything else (the dispatcher, a list, the crons) neither loads nor
     # decompresses their bodies
     payload = fields.Text(
-        string="Raw payload", readonly=True, groups=MANAGER_GROUP, prefetch="payload"
+        string="Raw payload",
+        readonly=True,
+        groups=MANAGER_GROUP,
+        prefetch=BODY_PREFETCH,
     )
-    headers = fields.Json(readonly=True, groups=MANAGER_GROUP, prefetch="payload")
+    headers = fields.Json(readonly=True, groups=MANAGER_GROUP, prefetch=BODY_PREFETCH)
     headers_text = fields.Text(
         string="Headers (formatted)",
         compute="_compute_headers_text",
@@ -477,7 +482,7 @@ class RetailEvent(models.Model):
             for name, field in self._fields.items()
             if field.column_type
             and field.store
-            and (field.prefetch is True or field.prefetch == "payload")
+            and field.prefetch in (True, BODY_PREFETCH)
         ]
         self.sudo().fetch(names)
 
