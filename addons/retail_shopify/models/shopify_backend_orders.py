@@ -5,12 +5,9 @@ from odoo import fields, models
 
 from odoo.addons.retail_connector_base.services import errors
 
-from ..services import webhooks
+from ..services import order_reconcile, webhooks
 from ..services.order_graphql import order_from_graphql, truncated_connections
 from ..services.order_webhook import order_from_webhook
-
-# OrdersUpdatedSince costs about 160 points per order: 5 stay under 1,000
-RECONCILE_PAGE_SIZE = 5
 
 
 class ShopifyBackendOrders(models.Model):
@@ -19,9 +16,11 @@ class ShopifyBackendOrders(models.Model):
 
     A sync run of kind ``orders`` (``retail.sync.run``): the reconciliation
     cron starts one from the checkpoint, a person from any date (Import
-    orders). This slice reads a page of ``OrdersUpdatedSince`` and imports
-    each order through the same path as the webhooks; the base queues the
-    page jobs, shows the progress and moves the checkpoint.
+    orders). This slice reads a page of order ids and update times
+    (``OrderStampsUpdatedSince``), reads whole only the orders new or changed
+    since their import (``OrdersByIds``, see ``services/order_reconcile.py``)
+    and imports each through the same path as the webhooks; the base queues
+    the page jobs, shows the progress and moves the checkpoint.
     """
 
     _inherit = "shopify.backend"  # pylint: disable=consider-merging-classes-inherited
@@ -124,18 +123,78 @@ class ShopifyBackendOrders(models.Model):
         return super()._retail_run_failure_hint(kind)
 
     def _retail_run_fetch_page(self, run, cursor):
-        """A page of the orders updated since the run's start."""
+        """A page of the orders updated since the run's start.
+
+        Their ids and update times first; then, whole, the orders not
+        imported yet or changed since (at most ``FETCH_PER_PAGE``: past them
+        the page ends early). The others are items marked unchanged.
+        """
         if run.kind != "orders":
             return super()._retail_run_fetch_page(run, cursor)
         stamp = run.since.strftime("%Y-%m-%dT%H:%M:%SZ")
-        variables = {"first": RECONCILE_PAGE_SIZE, "query": f"updated_at:>='{stamp}'"}
-        return self._shopify_client().page(
-            "OrdersUpdatedSince", variables, ("orders",), after=cursor
+        variables = {
+            "first": order_reconcile.STAMP_PAGE_SIZE,
+            "query": f"updated_at:>='{stamp}'",
+        }
+        client = self._shopify_client()
+        edges, next_cursor = client.page(
+            "OrderStampsUpdatedSince", variables, ("orders",), after=cursor, edges=True
         )
+        stamps = order_reconcile.parse_stamps(edges)
+        plan = order_reconcile.plan_page(
+            stamps, self._shopify_imported_stamps([s.gid for s in stamps]), next_cursor
+        )
+        nodes = {}
+        for group in order_reconcile.groups(plan.fetch):
+            nodes.update(self._shopify_read_orders(client, group))
+        return plan.items(nodes), plan.cursor
+
+    def _shopify_imported_stamps(self, gids):
+        """GID → the ``updatedAt`` imported, for the orders of ``gids`` bound."""
+        if not gids:
+            return {}
+        rows = (
+            self.env["shopify.sale.order"]
+            .with_context(active_test=False)
+            .search_read(
+                [("backend_id", "=", self.id), ("external_id", "in", gids)],
+                ["external_id", "external_updated_at"],
+            )
+        )
+        return {row["external_id"]: row["external_updated_at"] or None for row in rows}
+
+    def _shopify_read_orders(self, client, gids):
+        """The whole nodes of the orders ``gids`` (one ``OrdersByIds`` call),
+        by GID; an order deleted since is absent."""
+        answered = client.execute("OrdersByIds", {"ids": list(gids)}).get("nodes")
+        if not isinstance(answered, list) or len(answered) != len(gids):
+            raise errors.PayloadValidationError(
+                f"Shopify answered OrdersByIds for {len(gids)} orders without one "
+                "node per order.",
+                hint="The run stops here; start it again once Shopify answers "
+                "normally.",
+                details={"operation": "OrdersByIds", "ids": list(gids)},
+            )
+        nodes = {}
+        for gid, node in zip(gids, answered, strict=True):
+            if node is None:
+                continue  # deleted since it was listed: nothing to import
+            if not isinstance(node, dict) or node.get("id") != gid:
+                raise errors.PayloadValidationError(
+                    f"Shopify answered OrdersByIds for order {gid} with another "
+                    "object.",
+                    hint="The run stops here; start it again once Shopify "
+                    "answers normally.",
+                    details={"operation": "OrdersByIds", "remote_ref": gid},
+                )
+            nodes[gid] = node
+        return nodes
 
     def _retail_run_import_item(self, run, item):
         if run.kind != "orders":
             return super()._retail_run_import_item(run, item)
+        if order_reconcile.is_unchanged_item(item):
+            return "unchanged"
         return self._shopify_import_order_node(item)
 
     def _shopify_import_order_node(self, node, client=None):

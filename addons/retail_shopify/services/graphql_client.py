@@ -328,13 +328,15 @@ class ShopifyGraphQLClient:
             )
         raise errors.RemoteRejectedError(message, details=details)
 
-    def page(self, operation, variables, connection_path, *, after=None):
+    def page(self, operation, variables, connection_path, *, after=None, edges=False):
         """One page of a connection: ``(nodes, cursor of the next page)``.
 
         The cursor is None on the last page. ``connection_path`` is the key
         (or tuple of keys) of the connection in ``data``; the operation
         takes ``$after`` and selects ``nodes`` (or ``edges``) and
-        ``pageInfo { hasNextPage endCursor }``.
+        ``pageInfo { hasNextPage endCursor }``. With ``edges``, the page
+        gives the edges as answered (each ``{cursor, node}``), for a reader
+        that may stop within the page.
         """
         if isinstance(connection_path, str):
             connection_path = (connection_path,)
@@ -343,7 +345,15 @@ class ShopifyGraphQLClient:
             variables["after"] = after
         data = self.execute(operation, variables)
         connection = self._connection(operation, data, connection_path)
-        nodes = list(self._nodes(operation, connection))
+        if edges:
+            nodes = connection.get("edges")
+            if not isinstance(nodes, list):
+                raise errors.PayloadValidationError(
+                    f"The connection of {operation} has no edges",
+                    details={"operation": operation},
+                )
+        else:
+            nodes = list(self._nodes(operation, connection))
         page_info = connection.get("pageInfo") or {}
         if not page_info.get("hasNextPage"):
             return nodes, None

@@ -1,7 +1,7 @@
 """Shopify ``Order`` nodes of the Admin GraphQL API mapped to the canonical order.
 
 :func:`order_from_graphql` reads an ``Order`` node as selected by the
-``OrdersUpdatedSince`` and ``OrderById`` documents of ``graphql/`` (their
+``OrdersByIds`` and ``OrderById`` documents of ``graphql/`` (their
 ``OrderFields`` fragment) into a :class:`~.canonical.CanonicalOrder`, the same
 object :func:`~.order_webhook.order_from_webhook` gives for the same order.
 Every key of the node is required, so that a document missing a field fails
@@ -288,7 +288,7 @@ def _gql_shipping_line(ctx, index, line):
 
 
 def order_from_graphql(node: dict) -> canonical.CanonicalOrder:
-    """Map an Order node of ``OrdersUpdatedSince`` or ``OrderById``."""
+    """Map an Order node of ``OrdersByIds`` or ``OrderById``."""
     ctx = order_context(node, "graphql")
     order = ctx.validate(GqlOrder, node)
     ctx.remote_ref = order.id

@@ -146,7 +146,7 @@ class ShopifyContext(PayloadContext):
         if self.source == "graphql":
             return (
                 f"The GraphQL answer does not give a usable {path}: check that "
-                "the OrdersUpdatedSince and OrderById documents select every "
+                "the OrdersByIds and OrderById documents select every "
                 f"field the order mapper reads (API version {API_VERSION})."
             )
         return webhook_hint().replace("{path}", path)

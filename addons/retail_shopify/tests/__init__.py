@@ -34,3 +34,4 @@ from . import test_inventory_level_writers
 from . import test_retention_exports
 from . import test_sync_history
 from . import test_kpis
+from . import test_order_reconcile

@@ -7,6 +7,7 @@ from odoo.tests import TransactionCase
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.models import retail_sync_run
 
+from ..services import order_reconcile
 from .common import ShopifyTestMixin
 
 INBOUND = "root.retail.shopify.inbound"
@@ -55,13 +56,17 @@ class TestJobChannels(ShopifyTestMixin, TransactionCase):
             self.assertEqual(self.channels(trap), {"_retail_export_job": {OUTBOUND}})
 
     def test_order_reconciliation_and_its_continuation(self):
-        for i in range(7):  # two pages of five
+        for i in range(7):  # two pages: five orders read, then two
             self.sim.create_order(
                 [{"variant_gid": self.variant["id"], "quantity": 1, "price": "14.00"}],
                 customer={"email": f"buyer{i}@example.org"},
                 notify=False,
             )
-        with patch.object(retail_sync_run, "PAGES_PER_JOB", 1), trap_jobs() as trap:
+        with (
+            patch.object(retail_sync_run, "PAGES_PER_JOB", 1),
+            patch.object(order_reconcile, "FETCH_PER_PAGE", 5),
+            trap_jobs() as trap,
+        ):
             self.backend._retail_run_start(
                 "orders", since=fields.Datetime.now() - timedelta(days=1)
             )

@@ -4,7 +4,12 @@ import dataclasses
 import pathlib
 import unittest
 
-from odoo.addons.retail_shopify.services import operations, order_graphql, order_webhook
+from odoo.addons.retail_shopify.services import (
+    operations,
+    order_graphql,
+    order_reconcile,
+    order_webhook,
+)
 from odoo.addons.retail_shopify.services.version import API_VERSION
 from odoo.addons.retail_shopify.simulator.schema import load_schema
 
@@ -12,7 +17,7 @@ from .mapper_case import MapperCase, load
 
 DOCUMENTS = pathlib.Path(order_graphql.__file__).resolve().parent.parent / "graphql"
 MAX_QUERY_COST = 1000
-POLL_PAGE_SIZE = 5
+STAMP_PAGE_SIZE = order_reconcile.STAMP_PAGE_SIZE
 
 
 class TestGraphqlOrder(MapperCase):
@@ -94,7 +99,7 @@ class TestGraphqlOrder(MapperCase):
             "lineItems.nodes[0].taxLines",
             "#1042",
         )
-        self.assertIn("OrdersUpdatedSince", exc.hint)
+        self.assertIn("OrdersByIds", exc.hint)
         self.assertEqual(exc.details["source"], "graphql")
 
     def test_bad_gid(self):
@@ -190,20 +195,33 @@ class TestGraphqlDocuments(unittest.TestCase):
     def test_one_named_operation_per_file(self):
         from graphql.language import OperationDefinitionNode
 
-        for name in ("OrdersUpdatedSince", "OrderById"):
+        for name in ("OrderStampsUpdatedSince", "OrdersByIds", "OrderById"):
             with self.subTest(document=name):
                 (operation,) = self._file(name).definitions
                 self.assertIsInstance(operation, OperationDefinitionNode)
                 self.assertEqual(operation.name.value, name)
 
     def test_both_documents_select_the_same_order_fields(self):
-        poll_tree = _operation_tree(self._document("OrdersUpdatedSince"))
-        one_tree = _operation_tree(self._document("OrderById"))
-        self.assertEqual(poll_tree["orders"][0]["nodes"][0], one_tree["order"][0])
+        # the fields of OrdersByIds come from its fragment on Order
+        poll_tree = _operation_tree(self._document("OrdersByIds"))["nodes"][0]
+        one_tree = _operation_tree(self._document("OrderById"))["order"][0]
+        self.assertEqual(set(poll_tree), set(one_tree))
+        for name, (sub, optional) in poll_tree.items():
+            with self.subTest(field=name):
+                self.assertTrue(optional, "selected on Order only")
+                self.assertEqual(sub, one_tree[name][0])
+
+    def test_the_stamps_select_what_the_plan_reads(self):
+        tree = _operation_tree(self._document("OrderStampsUpdatedSince"))
+        orders = tree["orders"][0]
+        self.assertEqual(set(orders), {"edges", "pageInfo"})
+        edge = orders["edges"][0]
+        self.assertEqual(set(edge), {"cursor", "node"})
+        self.assertEqual(set(edge["node"][0]), {"id", "updatedAt"})
 
     def test_node_fixture_matches_the_selection(self):
-        tree = _operation_tree(self._document("OrdersUpdatedSince"))
-        order_tree = tree["orders"][0]["nodes"][0]
+        tree = _operation_tree(self._document("OrderById"))
+        order_tree = tree["order"][0]
 
         def check(data, tree, path):
             if isinstance(data, list):
@@ -226,7 +244,8 @@ class TestGraphqlDocuments(unittest.TestCase):
 
         schema = load_schema(API_VERSION)
         for name, variables in (
-            ("OrdersUpdatedSince", {"first": POLL_PAGE_SIZE}),
+            ("OrderStampsUpdatedSince", {"first": STAMP_PAGE_SIZE}),
+            ("OrdersByIds", {"ids": [f"gid://shopify/Order/{n}" for n in range(5)]}),
             ("OrderById", {}),
         ):
             with self.subTest(document=name):
@@ -259,8 +278,9 @@ def _requested_cost(schema, document, variables):
     """Shopify's requested cost, estimated from its published rules.
 
     An object costs 1, a scalar or an enum 0, a connection 2 plus
-    ``first`` times the cost of one node (1 for the node and its fields);
-    ``pageInfo`` is an object. Lists of objects count one element; an
+    ``first`` times the cost of one node (1 for the node and its fields,
+    the same through ``edges``); ``pageInfo`` is an object. Lists of objects
+    count one element, or one per id of their ``ids`` argument; an
     interface costs the most expensive of its inline fragments. A named
     fragment on the type of its field counts as written in place, one on
     another type as an inline fragment.
@@ -283,13 +303,20 @@ def _requested_cost(schema, document, variables):
     def named(type_):
         return graphql.get_named_type(type_)
 
-    def size(node):
+    def argument(node, name):
         for argument in node.arguments:
-            if argument.name.value in ("first", "last"):
+            if argument.name.value == name:
                 value = argument.value
                 if isinstance(value, VariableNode):
-                    return int(variables[value.name.value])
-                return int(value.value)
+                    return variables[value.name.value]
+                return value.value
+        return None
+
+    def size(node):
+        for name in ("first", "last"):
+            value = argument(node, name)
+            if value is not None:
+                return int(value)
         return 1
 
     def cost(selection_set, parent):
@@ -315,10 +342,16 @@ def _requested_cost(schema, document, variables):
                         total += size(selection) * (
                             1 + cost(sub.selection_set, nodes_type)
                         )
+                    elif sub.name.value == "edges":
+                        # an edge costs nothing itself, its node what a node does
+                        edge_type = named(field_type.fields["edges"].type)
+                        total += size(selection) * cost(sub.selection_set, edge_type)
                     elif sub.name.value == "pageInfo":
                         total += 1
             else:
-                total += 1 + cost(selection.selection_set, field_type)
+                ids = argument(selection, "ids")
+                count = len(ids) if isinstance(ids, list) else 1
+                total += count * (1 + cost(selection.selection_set, field_type))
         return total + fragments
 
     (operation,) = (

@@ -9,6 +9,7 @@ from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.addons.retail_connector_base.models import retail_sync_run
 from odoo.addons.retail_connector_base.services import errors
 
+from ..services import order_reconcile
 from .common import ShopifyTestMixin
 
 
@@ -233,7 +234,7 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
         return run
 
     def test_wizard_runs_page_jobs_and_shows_progress(self):
-        orders = self.place_orders(7)  # two pages of five
+        orders = self.place_orders(7)  # two pages: five orders read, then two
         wizard = (
             self.env["shopify.order.import.wizard"]
             .with_user(self.user)
@@ -246,6 +247,7 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
         )
         with (
             patch.object(retail_sync_run, "PAGES_PER_JOB", 1),
+            patch.object(order_reconcile, "FETCH_PER_PAGE", 5),
             trap_jobs() as trap,
         ):
             wizard.action_import()
@@ -306,6 +308,78 @@ class TestOrderImportRun(ShopifyTestMixin, TransactionCase):
         )
         self.assertEqual(exception.occurrence_count, 2)
         self.assertEqual(exception.state, "open")
+
+    def operations(self, name):
+        return [call for call in self.sim.calls if call.operation == name]
+
+    def test_orders_already_imported_are_not_read_again(self):
+        orders = self.place_orders(3)
+        for order in orders:
+            event = self.deliver("orders/create", order, event_id=order["name"])
+            event._process()
+            self.assertEqual(event.state, "done", event.error)
+        self.sim.calls.clear()
+        since = fields.Datetime.now() - timedelta(days=1)
+        run = self.run_orders(since=since)
+        self.assertEqual((run.imported, run.unchanged, run.failed), (0, 3, 0))
+        # one page of ids and update times, and no order read whole
+        (listing,) = self.operations("OrderStampsUpdatedSince")
+        self.assertEqual(listing.variables["first"], order_reconcile.STAMP_PAGE_SIZE)
+        self.assertEqual(self.operations("OrdersByIds"), [])
+        self.assertEqual(self.operations("OrderById"), [])
+        # one changes in Shopify: only that one is read, and imported again
+        changed = orders[1]["admin_graphql_api_id"]
+        binding = self.Binding._retail_get(self.backend, changed)
+        imported_at = binding.external_updated_at
+        self.sim.update_order(changed, note="leave at the door", notify=False)
+        self.sim.calls.clear()
+        run = self.run_orders(since=since)
+        self.assertEqual((run.imported, run.unchanged, run.failed), (1, 2, 0))
+        (read,) = self.operations("OrdersByIds")
+        self.assertEqual(read.variables["ids"], [changed])
+        self.assertGreater(binding.external_updated_at, imported_at)
+        self.assertEqual(
+            self.Binding.search_count([("backend_id", "=", self.backend.id)]), 3
+        )
+
+    def test_a_page_of_new_orders_ends_after_those_it_reads(self):
+        orders = self.place_orders(5)
+        since = fields.Datetime.now() - timedelta(days=1)
+        with (
+            patch.object(order_reconcile, "FETCH_PER_PAGE", 2),
+            patch.object(order_reconcile, "FETCH_GROUP", 1),
+        ):
+            run = self.run_orders(since=since)
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.pages, run.imported, run.unchanged), (3, 5, 0))
+        listings = self.operations("OrderStampsUpdatedSince")
+        self.assertEqual(len(listings), 3)
+        self.assertNotIn("after", listings[0].variables)
+        reads = [call.variables["ids"] for call in self.operations("OrdersByIds")]
+        # each order read once, in the listing's order, one per call
+        self.assertEqual(reads, [[o["admin_graphql_api_id"]] for o in orders])
+
+    def test_the_whole_orders_must_be_those_asked_for(self):
+        first, second = (o["admin_graphql_api_id"] for o in self.place_orders(2))
+
+        class Answering:
+            def __init__(self, nodes):
+                self.nodes = nodes
+
+            def execute(self, operation, variables):
+                return {"nodes": self.nodes}
+
+        node = {"id": second, "name": "#2"}
+        # an order deleted since the listing is left out
+        read = self.backend._shopify_read_orders(
+            Answering([None, node]), [first, second]
+        )
+        self.assertEqual(read, {second: node})
+        for nodes in ([node], [node, node], "nodes", [{"id": first}, "x"]):
+            with self.subTest(nodes=nodes):
+                with self.assertRaises(errors.PayloadValidationError) as caught:
+                    self.backend._shopify_read_orders(Answering(nodes), [first, second])
+                self.assertIn("OrdersByIds", str(caught.exception))
 
     def test_wizard_refuses_a_future_date(self):
         wizard = self.env["shopify.order.import.wizard"].create(

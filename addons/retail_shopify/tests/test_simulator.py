@@ -416,9 +416,46 @@ class TestOrdersAndFulfilment(SimulatorCase):
         second = self.place_order()
         self.sim.update_order(first["admin_graphql_api_id"], note="changed")
         query = f"updated_at:>='{second['updated_at']}'"
-        data = self.run_operation("OrdersUpdatedSince", {"first": 5, "query": query})
-        names = [node["name"] for node in data["orders"]["nodes"]]
-        self.assertEqual(names, [second["name"], first["name"]])
+        data = self.run_operation(
+            "OrderStampsUpdatedSince", {"first": 5, "query": query}
+        )
+        edges = data["orders"]["edges"]
+        gids = [edge["node"]["id"] for edge in edges]
+        self.assertEqual(
+            gids, [second["admin_graphql_api_id"], first["admin_graphql_api_id"]]
+        )
+        self.assertLess(edges[0]["node"]["updatedAt"], edges[1]["node"]["updatedAt"])
+        # each edge's cursor resumes the listing after it
+        rest = self.run_operation(
+            "OrderStampsUpdatedSince",
+            {"first": 5, "query": query, "after": edges[0]["cursor"]},
+        )["orders"]
+        self.assertEqual([e["node"]["id"] for e in rest["edges"]], gids[1:])
+        self.assertFalse(rest["pageInfo"]["hasNextPage"])
+
+    def test_orders_by_ids(self):
+        first = self.place_order()
+        second = self.place_order()
+        gids = [second["admin_graphql_api_id"], first["admin_graphql_api_id"]]
+        nodes = self.run_operation("OrdersByIds", {"ids": gids})["nodes"]
+        self.assertEqual(
+            [node["name"] for node in nodes], [second["name"], first["name"]]
+        )
+        self.assertEqual(nodes[0]["lineItems"]["nodes"][0]["sku"], "MUG-1")
+        # an order that does not exist (deleted) answers null in its place
+        missing = "gid://shopify/Order/999999999"
+        self.assertEqual(
+            self.run_operation("OrdersByIds", {"ids": [missing, gids[0]]})["nodes"][0],
+            None,
+        )
+
+    def test_nodes_take_at_most_250_ids(self):
+        ids = [f"gid://shopify/Order/{n}" for n in range(1, 252)]
+        query = "query Ids($ids: [ID!]!) { nodes(ids: $ids) { id } }"
+        _status, body = self.post(query, {"ids": ids})
+        self.assertIn(
+            "greater than the maximum allowed of 250", body["errors"][0]["message"]
+        )
 
     def fulfillment_order(self, order_gid):
         data = self.run_operation("FulfillmentOrdersForOrder", {"id": order_gid})

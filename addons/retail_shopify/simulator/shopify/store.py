@@ -33,6 +33,8 @@ from .webhooks import Webhooks
 
 DEFAULT_TOKEN = "shpat_simulator_0123456789abcdef"
 DEFAULT_SECRET = "simulator-client-secret"
+#: ids ``nodes(ids:)`` takes at most
+MAX_NODES = 250
 
 
 class ShopifySimulator(
@@ -236,4 +238,9 @@ class ShopifySimulator(
         return record
 
     def _q_nodes(self, info, ids):
+        if len(ids) > MAX_NODES:
+            raise GraphQLError(
+                f"The input array size of {len(ids)} is greater than the maximum "
+                f"allowed of {MAX_NODES}."
+            )
         return [self._q_node(info, gid) for gid in ids]
