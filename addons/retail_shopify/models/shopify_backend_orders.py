@@ -197,7 +197,7 @@ class ShopifyBackendOrders(models.Model):
             return "unchanged"
         return self._shopify_import_order_node(item)
 
-    def _shopify_import_order_node(self, node, client=None):
+    def _shopify_import_order_node(self, node):
         """Import one order of a page; return imported, unchanged, held or failed.
 
         An order waiting for a product is stored as an event and held on
@@ -205,12 +205,15 @@ class ShopifyBackendOrders(models.Model):
         """
         if truncated_connections(node):
             # more lines than a page holds: read the whole order
-            client = client or self._shopify_client()
-            node = client.execute("OrderById", {"id": node["id"]})["order"]
+            node = self._shopify_client().execute("OrderById", {"id": node["id"]})[
+                "order"
+            ]
         Binding = self.env["shopify.sale.order"]
         try:
             with self.env.cr.savepoint():
                 order = order_from_graphql(node)
+                # the page's plan compared the listed update time; a webhook
+                # job may have imported this version since: count it unchanged
                 binding = Binding._retail_get(self, order.gid)
                 if binding.external_updated_at and (
                     order.updated_at <= binding.external_updated_at
