@@ -40,6 +40,9 @@ import requests
 
 from odoo.addons.retail_connector_base.simulator import faults as sim_faults
 
+#: how the harness runs Odoo (see the module's docstring)
+ODOO_CLI = Path(__file__).resolve().parent / "odoo_cli.py"
+
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 MODULES = "retail_shopify,retail_pos,retail_3pl"
@@ -366,7 +369,7 @@ class OdooServer:
     # -- life --------------------------------------------------------------
     def start(self, timeout=120):
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "odoo", "-c", str(self.conf)],
+            [sys.executable, str(ODOO_CLI), "-c", str(self.conf)],
             stdout=subprocess.DEVNULL,
             stderr=open(self.directory / "stderr.log", "ab"),  # noqa: SIM115
             start_new_session=True,
@@ -509,6 +512,13 @@ class OdooServer:
                     and not any(text in line for text in expected)
                 ):
                     problems.append(line)
+        # what a process printed before it could log (a worker dying at
+        # start): the last line of each traceback on the server's stderr
+        with contextlib.suppress(FileNotFoundError):
+            errors = (self.directory / "stderr.log").read_text(errors="replace")
+            for block in errors.split("Traceback (most recent call last):")[1:]:
+                last = [line for line in block.splitlines() if line.strip()][-1:]
+                problems.append(f"stderr: {last[0].strip() if last else '?'}")
         return problems
 
 
