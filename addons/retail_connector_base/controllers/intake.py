@@ -272,15 +272,14 @@ class WebhookIntake:
         """The backend's columns, or None when it does not exist (read once
         per worker until one of them changes: see
         ``retail.backend._retail_intake_row``)."""
-        env = request.env
-        row = (
-            env["retail.backend"]
-            .sudo()
-            ._retail_intake_row(self.backend_model, backend_id, self.columns)
+        # one superuser environment for the whole delivery (the record's)
+        env = request.env(su=True)
+        row = env["retail.backend"]._retail_intake_row(
+            self.backend_model, backend_id, self.columns
         )
         if row is None:
             return None
-        record = env[self.backend_model].sudo().browse(backend_id)
+        record = env[self.backend_model].browse(backend_id)
         return BackendView(record, dict(zip(self.columns, row, strict=True)))
 
     def handle(self, backend_id):
@@ -323,8 +322,8 @@ class WebhookIntake:
             return self._store(backend, body, headers, trace.correlation_id)
 
     def _store(self, view, body, headers, correlation_id=None):
-        Event = request.env["retail.event"].sudo()
         backend = view.record
+        Event = backend.env["retail.event"]
         stored_headers = self._headers()
         problem, payload = None, None
         try:

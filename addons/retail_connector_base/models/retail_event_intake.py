@@ -298,11 +298,13 @@ class RetailEvent(models.Model):
         # serialisation failure itself; this is the safety net)
         raise ConcurrencyError("a concurrent delivery stored the same key or body")
 
-    def _enqueue(self):
+    def _enqueue(self, job_options=None):
         """Queue the processing job of each event (one job per event).
 
         Several events get their jobs in one insert; an event whose job is
         already waiting to run (same identity key) keeps that job.
+        ``job_options`` memoises the options of each backend and flow (see
+        :meth:`_job_options`): the dispatcher keeps one for its run.
         """
         if not self:
             return True
@@ -329,7 +331,7 @@ class RetailEvent(models.Model):
                 ["identity_key", "uuid"],
             )
         }
-        options_of = {}
+        options_of = {} if job_options is None else job_options
         jobs = {}
         for event in self:
             if identity[event] in waiting:
@@ -442,9 +444,10 @@ class RetailEvent(models.Model):
         return self
 
     @api.model
-    def _retail_dispatch(self, limit=DISPATCH_BATCH):
+    def _retail_dispatch(self, limit=DISPATCH_BATCH, job_options=None):
         """Queue the jobs of up to ``limit`` stored, undispatched events,
-        oldest first; the events queued.
+        oldest first; the events queued (``job_options``: see
+        :meth:`_enqueue`).
 
         Events another dispatcher is queuing are skipped (``SKIP LOCKED``):
         each event gets one job.
@@ -457,7 +460,7 @@ class RetailEvent(models.Model):
             (limit,),
         )
         events = self.sudo().browse([row[0] for row in self.env.cr.fetchall()])
-        events._enqueue()
+        events._enqueue(job_options)
         return events
 
     @api.model
@@ -473,14 +476,22 @@ class RetailEvent(models.Model):
         """
         if not self.env.context.get("ir_cron_progress_id"):
             return len(self._retail_dispatch(settings.batch_size))
+        # a pass is committed on its own; the cron's progress is written
+        # with one of them now and then, and at the end
+        keep = dispatch_loop.ThrottledProgress(
+            self._cron_step, self.env.cr.commit, settings.progress_every
+        )
+        # the channel of each backend's jobs, read once for the run (a
+        # channel changed meanwhile applies from the next run, 20 s at most)
+        job_options = {}
         count, ended = dispatch_loop.run(
-            lambda: len(self._retail_dispatch(settings.batch_size)),
-            self._cron_step,
+            lambda: len(self._retail_dispatch(settings.batch_size, job_options)),
+            keep,
             self.env.cr.rollback,
             settings,
         )
         if ended == dispatch_loop.HAND_OVER:
             # the next run starts as soon as this one ends
             self.env.ref(DISPATCH_CRON)._trigger()
-        self._cron_step(0, remaining=0)
+        self._cron_step(keep.pending, remaining=0)
         return count

@@ -7,7 +7,9 @@ with the database steps passed in:
 
 - ``look()`` queues the jobs of up to a batch of stored events and returns
   how many it queued (nothing committed yet);
-- ``keep(count)`` commits a pass that queued something;
+- ``keep(count)`` commits a pass that queued something (a
+  :class:`ThrottledProgress` reports the counts in the cron's progress
+  only now and then: a pass under load commits a few jobs every 0.2 s);
 - ``discard()`` ends a pass that found nothing (a rollback: the next look
   needs a new snapshot, and there is nothing to write);
 
@@ -33,6 +35,8 @@ class LoopSettings:
     gather: float = 0.2
     poll: float = 0.1
     max_seconds: float = 20.0
+    #: seconds between two reports of the run's progress
+    progress_every: float = 1.0
 
     def __post_init__(self):
         if self.batch_size < 1 or min(self.gather, self.poll) <= 0:
@@ -60,3 +64,30 @@ def run(look, keep, discard, settings, *, clock=time.monotonic, sleep=time.sleep
             return total, HAND_OVER
         if count < settings.batch_size:
             sleep(settings.gather if count else settings.poll)
+
+
+class ThrottledProgress:
+    """``keep`` for :func:`run`: each pass is committed, and the events
+    queued are reported with ``report(count)`` (a commit that also writes
+    the cron's progress: a read and a write more) at most every ``every``
+    seconds, otherwise with ``commit()`` alone. :attr:`pending` is what
+    was committed but not reported yet (the caller reports it at the end).
+    """
+
+    def __init__(self, report, commit, every, *, clock=time.monotonic):
+        self._report = report
+        self._commit = commit
+        self._every = every
+        self._clock = clock
+        self._reported_at = clock()
+        self.pending = 0
+
+    def __call__(self, count):
+        self.pending += count
+        now = self._clock()
+        if now - self._reported_at >= self._every:
+            self._report(self.pending)
+            self.pending = 0
+            self._reported_at = now
+        else:
+            self._commit()

@@ -38,6 +38,10 @@ class CoalescingWaker:
     def wake(self, name):
         """Ask for a wake-up of ``name`` (returns at once)."""
         with self._cond:
+            if name in self._pending and self._pid == os.getpid():
+                # the thread knows already and sends it when it is due:
+                # waking it for nothing would cost a thread switch a request
+                return
             self._pending.add(name)
             self._ensure_thread()
             self._cond.notify()

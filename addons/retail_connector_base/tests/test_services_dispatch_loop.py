@@ -104,3 +104,50 @@ class TestDispatchLoop(unittest.TestCase):
             LoopSettings(linger=0.1, gather=0.2)
         with self.assertRaises(ValueError):
             LoopSettings(batch_size=0)
+
+
+class TestThrottledProgress(unittest.TestCase):
+    def setUp(self):
+        self.now = 0.0
+        self.calls = []
+        self.keep = dispatch_loop.ThrottledProgress(
+            lambda count: self.calls.append(("report", count)),
+            lambda: self.calls.append(("commit",)),
+            1.0,
+            clock=lambda: self.now,
+        )
+
+    def test_passes_are_committed_and_reported_once_a_second(self):
+        for _pass in range(12):
+            self.now += 0.25
+            self.keep(3)
+        # every pass committed; every fourth one with the counts since the
+        # last report
+        self.assertEqual(len(self.calls), 12)
+        self.assertEqual(
+            [call for call in self.calls if call[0] == "report"],
+            [("report", 12)] * 3,
+        )
+        self.assertEqual(self.keep.pending, 0)
+
+    def test_what_was_not_reported_is_left_pending(self):
+        self.now = 0.5
+        self.keep(4)
+        self.keep(2)
+        self.assertEqual(self.calls, [("commit",), ("commit",)])
+        self.assertEqual(self.keep.pending, 6)
+        self.now = 1.0
+        self.keep(1)
+        self.assertEqual(self.calls[-1], ("report", 7))
+        self.assertEqual(self.keep.pending, 0)
+
+    def test_the_loop_keeps_through_it(self):
+        loop = Loop([(0.0, 3), (0.05, 2), (1.1, 4)])
+        counts = []
+        loop.keep = dispatch_loop.ThrottledProgress(
+            counts.append, lambda: None, 1.0, clock=loop.clock
+        )
+        self.assertEqual(loop.run(), (9, dispatch_loop.IDLE))
+        # the passes before 1 s reported nothing yet, the one after it all
+        self.assertEqual(counts, [9])
+        self.assertEqual(loop.keep.pending, 0)

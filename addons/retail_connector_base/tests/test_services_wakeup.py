@@ -61,6 +61,26 @@ class TestWaker(unittest.TestCase):
         self.assertTrue(_wait_for(lambda: len(sent) == burst + 1))
         self.assertEqual(set(sent), {"db"})
 
+    def test_a_pending_wake_up_does_not_wake_the_thread_again(self):
+        sent = []
+        clock = _Clock()
+        waker = CoalescingWaker(sent.append, interval=0.2, clock=clock)
+        waker.wake("db")
+        self.assertTrue(_wait_for(lambda: sent))
+        # within the interval: the first request makes it pending and wakes
+        # the thread, which then sleeps until it is due; the others find it
+        # pending and leave the thread alone
+        with patch.object(waker._cond, "notify") as notify:
+            for _ in range(20):
+                waker.wake("db")
+        self.assertEqual(notify.call_count, 1)
+        self.assertIn("db", waker._pending)
+        # and it is sent once due: nothing lost
+        clock.now += 0.2
+        with waker._cond:
+            waker._cond.notify()
+        self.assertTrue(_wait_for(lambda: len(sent) == 2))
+
     def test_a_failing_send_does_not_stop_the_thread(self):
         calls, done = [], threading.Event()
 

@@ -380,6 +380,25 @@ class TestDispatchBatch(RetailTestCase):
                 self.assertEqual(job[name], reference[name], name)
         self.assertEqual(len(set(batch.mapped("job_uuid"))), 3)
 
+    def test_a_run_reads_the_channel_of_a_backend_once(self):
+        self.stored("r1", "r2", "r3", "r4")
+        options, queries = {}, []
+        for _pass in range(2):
+            # each pass of a run starts with an empty cache (its commit)
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            events = self.Event._retail_dispatch(limit=2, job_options=options)
+            queries.append(self.env.cr.sql_log_count - before)
+            self.assertEqual(len(events), 2)
+            channel = self.backend._retail_job_channel("inbound")
+            for event in events:
+                self.assertEqual(self.job_of(event).channel, channel)
+        # the second pass does not read the backend and its channel again
+        self.assertLess(queries[1], queries[0])
+        self.assertEqual(
+            list(options), [(self.backend._name, self.backend.id, "inbound")]
+        )
+
     def test_the_dispatcher_leaves_the_bodies_in_the_database(self):
         events = self.stored("p1", "p2", "p3")
         events.invalidate_recordset()
