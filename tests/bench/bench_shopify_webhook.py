@@ -43,6 +43,7 @@ from pathlib import Path
 
 import requests
 from benchlib import (
+    cpu_delta,
     drop,
     http_bench_arguments,
     install,
@@ -54,6 +55,7 @@ from benchlib import (
     print_http_results,
     request_queries,
     run_load,
+    server_cpu,
     write_server_conf,
 )
 
@@ -146,7 +148,7 @@ def create_store(registry):
         return backend.id
 
 
-def measure(base, backend_id, prepared, args):
+def measure(base, backend_id, prepared, args, server_pid):
     url = f"{base}/retail/shopify/webhook/{backend_id}"
     floor_url = f"{base}/retail/bench/floor"
 
@@ -167,15 +169,27 @@ def measure(base, backend_id, prepared, args):
     rounds = max(1, min(args.rounds, args.requests // 10))
     size = args.requests // rounds
     runs = {name: [] for name in SCENARIOS}
+    # the CPU the server and PostgreSQL spend on each scenario's slices
+    cpu = {name: {"odoo": 0.0, "postgres": 0.0} for name in SCENARIOS}
     for phase in (("health", "floor", "new"), ("duplicate",)):
         for r in range(rounds):
             count = size if r < rounds - 1 else args.requests - size * r
             for name in phase:
                 make = {"health": health, "floor": floor, "new": post}.get(name, post)
+                before = server_cpu(server_pid)
                 runs[name].append(
                     run_load(name, make, count, args.concurrency, start=r * size)
                 )
-    return [merge_runs(label, runs[name]) for name, label in SCENARIOS.items()]
+                spent = cpu_delta(before, server_cpu(server_pid))
+                for part, seconds in spent.items():
+                    cpu[name][part] += seconds
+    results = [merge_runs(label, runs[name]) for name, label in SCENARIOS.items()]
+    for result, name in zip(results, SCENARIOS, strict=True):
+        result["cpu_ms"] = {
+            part: seconds * 1000 / result["count"]
+            for part, seconds in cpu[name].items()
+        }
+    return results
 
 
 def check_dispatched(registry, backend_id, count, timeout=30, *, after_id=0, label=""):
@@ -260,10 +274,20 @@ def report(results, queries, body_sizes, args):
         middle="p95",
         extra=f", order payload: {size:.1f} KiB (median)",
     )
+    print("CPU per request, ms (Odoo's processes + PostgreSQL's = total):")
+    for result in results:
+        cpu = result["cpu_ms"]
+        print(
+            f"  {result['name']}: {cpu['odoo']:.2f} + {cpu['postgres']:.2f} = "
+            f"{cpu['odoo'] + cpu['postgres']:.2f}"
+        )
     floor, new = results[1], results[2]
+    floor_cpu, new_cpu = (sum(r["cpu_ms"].values()) for r in (floor, new))
     print(
         f"suite / floor: throughput {new['throughput'] / floor['throughput']:.2f}x, "
-        f"p50 {new['p50'] / floor['p50']:.2f}x, p99 {new['p99'] / floor['p99']:.2f}x"
+        f"p50 {new['p50'] / floor['p50']:.2f}x, p99 {new['p99'] / floor['p99']:.2f}x, "
+        f"CPU per request {new_cpu / floor_cpu:.2f}x (throughput at equal CPU "
+        f"{floor_cpu / new_cpu:.2f}x)"
     )
 
 
@@ -296,8 +320,8 @@ def main():
     prepared = deliveries(args.requests + PACED)
     prepared, steady = prepared[: args.requests], prepared[args.requests :]
     base = f"http://127.0.0.1:{args.port}"
-    with odoo_server(odoo, conf, base):
-        results = measure(base, backend_id, prepared, args)
+    with odoo_server(odoo, conf, base) as server:
+        results = measure(base, backend_id, prepared, args, server.pid)
         dispatched = check_dispatched(registry, backend_id, args.requests)
         dispatched &= paced(base, backend_id, registry, steady, PACED_RATE)
     stored_once = check_stored(

@@ -202,6 +202,55 @@ def percentile(values, pct):
     return ordered[index]
 
 
+def _proc_stat(pid):
+    """``(comm, ppid, own CPU s, waited-for children's CPU s)`` of ``pid``
+    from ``/proc``, or None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+    fields = stat[stat.rindex(")") + 2 :].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / ticks
+    children = (int(fields[13]) + int(fields[14])) / ticks
+    return comm, int(fields[1]), own, children
+
+
+def server_cpu(server_pid):
+    """CPU seconds used so far by the Odoo server ``server_pid`` (its
+    processes, and those of them that ended) and by PostgreSQL (every
+    ``postgres`` process of the machine, and the backends that ended: their
+    server's children). CPU time, unlike throughput, does not count the
+    time a process waited for a core: what the machine's other load or the
+    hypervisor takes does not show in it. Linux only (``/proc``);
+    ``{"odoo": s, "postgres": s}``."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _proc_stat(entry.name)):
+            stats[int(entry.name)] = stat
+    tree, grew = {server_pid}, True
+    while grew:
+        grew = False
+        for pid, (_comm, ppid, _own, _children) in stats.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    totals = {"odoo": 0.0, "postgres": 0.0}
+    for pid, (comm, ppid, own, children) in stats.items():
+        if pid in tree:
+            totals["odoo"] += own + (children if pid == server_pid else 0.0)
+        elif comm == "postgres":
+            parent = stats.get(ppid)
+            is_server = parent is None or parent[0] != "postgres"
+            totals["postgres"] += own + (children if is_server else 0.0)
+    return totals
+
+
+def cpu_delta(before, after):
+    return {name: after[name] - before[name] for name in before}
+
+
 def run_load(name, make_request, count, concurrency, *, start=0):
     """Send ``make_request(session, i)`` for i in ``range(count)`` (or the
     given range) from ``concurrency`` client threads; return throughput,
