@@ -150,9 +150,10 @@ FULL = Profile(
     flash_seconds=300.0,
     flash_workers=4,
     api_cases=1000,
-    # the order reconciliation reads every order of the flash sale again,
-    # whole, 5 a page: for 5,000 orders it ran past 1,800 s and, on a
-    # machine shared with another run, past this hour too (see README)
+    # the drain waits for the order reconciliation too: reading every
+    # order of the flash sale whole, 5 a page, it ran past 1,800 s and past
+    # this hour; listing them 250 a page, it was kept waiting on Shopify's
+    # cost bucket (see README)
     drain_timeout=3600.0,
 )
 

@@ -108,6 +108,7 @@ class TestDispatchLoop(unittest.TestCase):
 
 class TestThrottledProgress(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.now = 0.0
         self.calls = []
         self.keep = dispatch_loop.ThrottledProgress(
