@@ -241,11 +241,13 @@ class RetailSyncRun(models.Model):
             backend=backend.display_name,
         )
 
-    def _queue_job(self):
-        """Queue the job that reads the next pages of the run."""
+    def _queue_job(self, eta=None):
+        """Queue the job that reads the next pages of the run (``eta``:
+        seconds to wait before it runs)."""
         self.ensure_one()
         backend = self._backend()
         job = self.with_delay(
+            eta=eta,
             identity_key=f"retail.sync.run:{self.id}:{self.pages}",
             description=self.env._(
                 "%(run)s of %(backend)s from page %(page)s",
@@ -306,28 +308,29 @@ class RetailSyncRun(models.Model):
         """Read at most PAGES_PER_JOB pages from the cursor; return the totals.
 
         Then queue the next job, or finish the run after the last page.
-        Errors of the remote propagate (see :meth:`_job_run`).
+        Errors of the remote on the job's first page propagate (see
+        :meth:`_job_run`); a transient one on a later page keeps the pages
+        read and queues the next job, after its wait.
         """
         self.ensure_one()
         backend = self._backend()
         cursor = self.cursor or None
-        for _page in range(PAGES_PER_JOB):
-            items, next_cursor = backend._retail_run_fetch_page(self, cursor)
-            sync_runs.check_next_cursor(cursor, next_cursor)
-            counts = sync_runs.count_outcomes(
-                self._import_item(backend, item) for item in items
-            )
-            cursor = next_cursor
-            values = {
-                outcome: self[outcome] + counts[outcome]
-                for outcome in sync_runs.OUTCOMES
-            }
-            values.update(
-                cursor=cursor or False,
-                pages=self.pages + 1,
-                last_progress=fields.Datetime.now(),
-            )
-            self.write(values)
+        for page in range(PAGES_PER_JOB):
+            try:
+                # a page is kept or undone whole
+                with self.env.cr.savepoint():
+                    cursor = self._run_page(backend, cursor)
+            except Exception as exc:
+                if not page or errors.classify(exc) != "transient":
+                    raise
+                # a wait (the remote's rate limit ...) or a transient failure
+                # after pages were read: they are kept, and the next job goes
+                # on from the cursor once the wait is over, where the error
+                # spends its tries as usual (undoing the pages would read them
+                # again, and a run whose pages cost more than the remote's
+                # budget allows at once would never get past its first job)
+                self._queue_job(eta=errors.job_delay(exc))
+                return sync_runs.summary(self.kind, self._counts(), continuing=True)
             if cursor is None:
                 break
         if cursor is None:
@@ -335,6 +338,25 @@ class RetailSyncRun(models.Model):
         else:
             self._queue_job()
         return sync_runs.summary(self.kind, self._counts(), continuing=bool(cursor))
+
+    def _run_page(self, backend, cursor):
+        """Read and import the page at ``cursor``, record the progress;
+        the cursor of the next page (None after the last one)."""
+        items, next_cursor = backend._retail_run_fetch_page(self, cursor)
+        sync_runs.check_next_cursor(cursor, next_cursor)
+        counts = sync_runs.count_outcomes(
+            self._import_item(backend, item) for item in items
+        )
+        values = {
+            outcome: self[outcome] + counts[outcome] for outcome in sync_runs.OUTCOMES
+        }
+        values.update(
+            cursor=next_cursor or False,
+            pages=self.pages + 1,
+            last_progress=fields.Datetime.now(),
+        )
+        self.write(values)
+        return next_cursor
 
     def _import_item(self, backend, item):
         """Import one item of a page; return its outcome.

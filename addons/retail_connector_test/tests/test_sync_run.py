@@ -26,8 +26,11 @@ class TestPartnerRun(RetailTestCase):
         self.Run = self.env["retail.sync.run"]
         self.requests = []  # the query of every GET /partners
 
-    def serve(self, pages):
-        """Answer GET /partners with ``pages``: page n+1 has the cursor "p<n>"."""
+    def serve(self, pages, limited_once=None):
+        """Answer GET /partners with ``pages``: page n+1 has the cursor "p<n>".
+        The first request of page ``limited_once`` is answered 429 (retry in
+        30 s)."""
+        limited = []
 
         def answer(request):
             query = {
@@ -36,6 +39,9 @@ class TestPartnerRun(RetailTestCase):
             }
             self.requests.append(query)
             index = int(query["cursor"][1:]) if "cursor" in query else 0
+            if index == limited_once and not limited:
+                limited.append(index)
+                return 429, {"Retry-After": "30"}, json.dumps({"error": "slow down"})
             more = index + 1 < len(pages)
             body = {
                 "partners": pages[index],
@@ -233,6 +239,43 @@ class TestPartnerRun(RetailTestCase):
         run._on_job_failed(exc_name="ValueError", exc_message="late")
         self.assertEqual(run.state, "done")
         self.assertFalse(self.Exception.search([("res_model", "=", "retail.sync.run")]))
+
+    @responses.activate
+    def test_a_wait_after_pages_keeps_them_and_the_next_job_goes_on(self):
+        self.serve(
+            [
+                [self.partner_payload("C-1", "First Store")],
+                [self.partner_payload("C-2", "Second Store")],
+                [self.partner_payload("C-5", "Third Store")],
+            ],
+            limited_once=1,
+        )
+        run, trap = self.start()
+        before = fields.Datetime.now()
+        # page 1, then the remote's rate limit on page 2: the job ends well,
+        # page 1 kept, and the next one waits for the limit
+        trap.perform_enqueued_jobs()
+        self.assertEqual(
+            (run.state, run.pages, run.imported, run.cursor), ("running", 1, 1, "p1")
+        )
+        trap.assert_jobs_count(1, only=run._job_run)
+        (job,) = trap.enqueued_jobs
+        self.assertGreaterEqual(job.eta, before + timedelta(seconds=30))
+        self.run_jobs(trap)
+        self.assertEqual((run.state, run.pages, run.imported), ("done", 3, 3))
+        # page 1 was not read again
+        self.assertEqual(
+            [q.get("cursor") for q in self.requests], [None, "p1", "p1", "p2"]
+        )
+
+    @responses.activate
+    def test_a_wait_on_the_first_page_postpones_the_job(self):
+        self.serve([[self.partner_payload("C-1", "First Store")]], limited_once=0)
+        run, _trap = self.start()
+        with self.assertRaises(RetryableJobError) as caught:
+            run._job_run()
+        self.assertTrue(caught.exception.ignore_retry)
+        self.assertEqual((run.state, run.pages), ("running", 0))
 
     @responses.activate
     def test_unreachable_remote_postpones_the_job(self):
